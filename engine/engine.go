@@ -1,0 +1,100 @@
+// Package engine is the state transition both drivers run: the backtester and the live service
+// hand it a block's inputs and it applies, in the order of spec 9.7, the parameter regimes, every
+// subnet's coinbase, the epochs due and then the inputs in their given order. It is pure and
+// deterministic: the same state, parameters and inputs give the same state and results.
+package engine
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/dtaod/dtaod"
+	"github.com/dtaod/dtaod/emission"
+	"github.com/dtaod/dtaod/pools"
+)
+
+// Regime is a parameter change that takes effect at From, before that block's coinbase.
+type Regime struct {
+	From   dtaod.Block
+	Params dtaod.ParamsPatch
+}
+
+// Input is one thing a user asked for in a block: a stake order, or (scenarios only) a parameter
+// change. Exactly one of Order and Params is set.
+type Input struct {
+	Order  *pools.Order
+	Params *dtaod.ParamsPatch
+}
+
+// Outcome is what an input did. Err is nil on success and otherwise carries a stable code; a
+// failed input changed nothing.
+type Outcome struct {
+	Receipt pools.Receipt
+	Err     error
+}
+
+// BlockResult is what one block did. The engine reuses its slices between blocks; copy what you
+// keep.
+type BlockResult struct {
+	Block    dtaod.Block
+	Emission dtaod.TAO // the block's TAO emission before the split
+	Epochs   []emission.EpochRecord
+	Outcomes []Outcome // one per input, in input order
+}
+
+// Engine owns the state and applies blocks to it.
+type Engine struct {
+	State     *pools.State
+	Params    dtaod.Params
+	Height    dtaod.Block // the last block applied
+	Consensus emission.Consensus
+
+	regimes []Regime // not yet in effect, sorted by From
+	scratch emission.Scratch
+}
+
+// New returns an engine at height over st. Regimes at or before height+1 take effect with the
+// first block; the rest at their block.
+func New(st *pools.State, p dtaod.Params, height dtaod.Block, regimes []Regime) *Engine {
+	rs := append([]Regime(nil), regimes...)
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].From < rs[j].From })
+	return &Engine{State: st, Params: p, Height: height, Consensus: emission.Fallback{}, regimes: rs}
+}
+
+// Next applies block Height+1 with the given inputs and fills res. An error is a broken
+// invariant or an amount out of range: the block must not be kept, and the state is no longer
+// trustworthy.
+func (e *Engine) Next(inputs []Input, res *BlockResult) error {
+	b := e.Height + 1
+	res.Block = b
+	res.Epochs = res.Epochs[:0]
+	res.Outcomes = res.Outcomes[:0]
+	for len(e.regimes) > 0 && e.regimes[0].From <= b {
+		e.Params = e.regimes[0].Params.Apply(e.Params)
+		e.regimes = e.regimes[1:]
+	}
+	em, err := emission.Coinbase(e.State, &e.Params, b, &e.scratch)
+	if err != nil {
+		return err
+	}
+	res.Emission = em
+	for _, s := range e.State.Subnets {
+		if emission.IsEpochBlock(b, s.NetUID, s.Tempo) {
+			res.Epochs = append(res.Epochs, emission.Epoch(e.State, &e.Params, s, b, e.Consensus, &e.scratch))
+		}
+	}
+	for _, in := range inputs {
+		var out Outcome
+		switch {
+		case in.Order != nil:
+			out.Receipt, out.Err = e.State.Apply(&e.Params, in.Order)
+		case in.Params != nil:
+			e.Params = in.Params.Apply(e.Params)
+		default:
+			out.Err = fmt.Errorf("%w: empty input", dtaod.ErrInvalidArgument)
+		}
+		res.Outcomes = append(res.Outcomes, out)
+	}
+	e.Height = b
+	return nil
+}

@@ -1,0 +1,121 @@
+package dtaod
+
+import "fmt"
+
+// Halving says what drives the halving of block emission.
+type Halving uint8
+
+// The halving rules of the scenario contract.
+const (
+	HalvingIssuance Halving = iota // emission halves as issuance crosses 1/2, 3/4, 7/8... of supply
+	HalvingNone                    // block_emission until the cap, then 0
+)
+
+// EmissionShare is the rule that splits a block's TAO across subnets.
+type EmissionShare uint8
+
+// The emission share rules the engine implements.
+const (
+	ShareMovingPrice EmissionShare = iota // the launch rule
+	ShareSpotPrice
+	ShareTAOReserve
+)
+
+// String returns the contract's name of the rule.
+func (s EmissionShare) String() string {
+	switch s {
+	case ShareMovingPrice:
+		return "moving_price"
+	case ShareSpotPrice:
+		return "spot_price"
+	case ShareTAOReserve:
+		return "tao_reserve"
+	}
+	return fmt.Sprintf("EmissionShare(%d)", uint8(s))
+}
+
+// String returns the contract's name of the rule.
+func (h Halving) String() string {
+	if h == HalvingNone {
+		return "none"
+	}
+	return "issuance"
+}
+
+// Params are the chain parameters of the scenario contract. They are inputs to the pure core,
+// never read from a global, so a regime change is just a different value for the next block.
+type Params struct {
+	BlockEmission            TAO
+	TotalSupply              TAO
+	Halving                  Halving
+	EmissionShare            EmissionShare
+	TAOWeight                Fixed
+	MovingPriceAlpha         Fixed
+	MovingPriceHalvingBlocks uint64
+	OwnerCut                 Fixed
+	StakingFee               TAO
+	MinStake                 TAO
+	MinPoolLiquidity         TAO
+	DefaultTempo             uint16
+	ValidatorTake            Fixed
+}
+
+// DefaultParams returns the chain's values at the dTAO launch (February 2025).
+func DefaultParams() Params {
+	return Params{
+		BlockEmission:    1_000_000_000,
+		TotalSupply:      21_000_000_000_000_000,
+		Halving:          HalvingIssuance,
+		EmissionShare:    ShareMovingPrice,
+		TAOWeight:        180_000_000_000_000_000,
+		MovingPriceAlpha: 3_000_000_000_000,
+		OwnerCut:         180_000_000_000_000_000,
+		StakingFee:       50_000,
+		MinStake:         500_000,
+		MinPoolLiquidity: 10_000_000,
+		DefaultTempo:     360,
+		ValidatorTake:    180_000_000_000_000_000,
+	}
+}
+
+// ParamsPatch is a partial set of parameters: a regime or a set_params action changes only the
+// fields it names, so each field is a pointer (nil = unchanged).
+type ParamsPatch struct {
+	BlockEmission            *TAO
+	TotalSupply              *TAO
+	Halving                  *Halving
+	EmissionShare            *EmissionShare
+	TAOWeight                *Fixed
+	MovingPriceAlpha         *Fixed
+	MovingPriceHalvingBlocks *uint64
+	OwnerCut                 *Fixed
+	StakingFee               *TAO
+	MinStake                 *TAO
+	MinPoolLiquidity         *TAO
+	DefaultTempo             *uint16
+	ValidatorTake            *Fixed
+}
+
+// Apply returns p with the patch's fields overriding it.
+func (q ParamsPatch) Apply(p Params) Params {
+	set(&p.BlockEmission, q.BlockEmission)
+	set(&p.TotalSupply, q.TotalSupply)
+	set(&p.Halving, q.Halving)
+	set(&p.EmissionShare, q.EmissionShare)
+	set(&p.TAOWeight, q.TAOWeight)
+	set(&p.MovingPriceAlpha, q.MovingPriceAlpha)
+	set(&p.MovingPriceHalvingBlocks, q.MovingPriceHalvingBlocks)
+	set(&p.OwnerCut, q.OwnerCut)
+	set(&p.StakingFee, q.StakingFee)
+	set(&p.MinStake, q.MinStake)
+	set(&p.MinPoolLiquidity, q.MinPoolLiquidity)
+	set(&p.DefaultTempo, q.DefaultTempo)
+	set(&p.ValidatorTake, q.ValidatorTake)
+	return p
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

@@ -1,0 +1,63 @@
+package pools
+
+import "github.com/dtaod/dtaod"
+
+// OrderKind names a stake operation; the strings are the scenario contract's action types.
+type OrderKind uint8
+
+// The stake operations of the engine.
+const (
+	AddStake OrderKind = iota + 1
+	RemoveStake
+	MoveStake
+	TransferStake
+	SwapStake
+)
+
+// String returns the contract's name of the kind.
+func (k OrderKind) String() string {
+	switch k {
+	case AddStake:
+		return "add_stake"
+	case RemoveStake:
+		return "remove_stake"
+	case MoveStake:
+		return "move_stake"
+	case TransferStake:
+		return "transfer_stake"
+	case SwapStake:
+		return "swap_stake"
+	}
+	return "unknown"
+}
+
+// Order is one stake operation, the unit a user submits (a scenario action, an API write, a chain
+// extrinsic). One shape serves every kind so the live service and the backtester hand the engine
+// the same value; fields a kind does not use are ignored.
+//
+// Amount is TAO in rao for AddStake and alpha for the others. For RemoveStake and AddStake the
+// subnet is NetUID and the hotkey Hotkey; moves read From*/To*. A transfer keeps Hotkey and
+// changes the coldkey to ToColdkey; a swap keeps both keys and changes the subnet.
+type Order struct {
+	Kind         OrderKind
+	Coldkey      string
+	Hotkey       string
+	NetUID       dtaod.NetUID
+	ToColdkey    string
+	FromHotkey   string
+	ToHotkey     string
+	FromNetUID   dtaod.NetUID
+	ToNetUID     dtaod.NetUID
+	Amount       uint64
+	HasLimit     bool        // LimitPrice applies; without it the order takes any price
+	LimitPrice   dtaod.Price // worst final pool price (TAO per alpha), or origin/destination ratio for moves
+	AllowPartial bool        // fill what the limit allows instead of failing
+}
+
+// Receipt is what an order did: the contract's amounts, so a backtest record and an API receipt
+// say the same thing.
+type Receipt struct {
+	TAO   dtaod.TAO   // add: debited gross; remove: credited net; move: TAO between the legs
+	Alpha dtaod.Alpha // add/move: alpha credited; remove: alpha sold
+	Fee   dtaod.TAO   // fee charged (both halves for a move)
+}
