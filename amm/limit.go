@@ -18,7 +18,7 @@ func priceOf(num, den uint64) dtaod.Price {
 	return dtaod.PriceFromScaled(&v)
 }
 
-// kTimes returns T*A as a uint256.
+// kWide returns T*A as a uint256.
 func (p Pool) kWide() uint256.Int {
 	var k uint256.Int
 	k.Mul(uint256.NewInt(uint64(p.TAO)), uint256.NewInt(uint64(p.Alpha)))
