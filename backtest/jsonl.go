@@ -15,7 +15,9 @@ type JSONL struct {
 // NewJSONL returns a sink writing JSON Lines to w.
 func NewJSONL(w io.Writer) *JSONL {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	return &JSONL{w: bw, enc: json.NewEncoder(bw)}
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &JSONL{w: bw, enc: enc}
 }
 
 // Write implements Sink. Empty lists are written as [] (never null) so readers need no special

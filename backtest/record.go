@@ -1,6 +1,9 @@
 package backtest
 
 import (
+	"bytes"
+	"encoding/json"
+
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/emission"
 	"github.com/dtaod/dtaod/engine"
@@ -77,6 +80,44 @@ type StakeRecord struct {
 	Hotkey  string `json:"hotkey"`
 	NetUID  uint16 `json:"netuid"`
 	Alpha   uint64 `json:"alpha"`
+}
+
+// MarshalJSON writes the contract's two shapes: amounts for a success, the code (and message)
+// for a failure, never zero amounts that would read as "filled nothing".
+func (a ActionRecord) MarshalJSON() ([]byte, error) {
+	if a.OK {
+		type ok struct {
+			Index int    `json:"index"`
+			Block uint64 `json:"block"`
+			Type  string `json:"type"`
+			OK    bool   `json:"ok"`
+			TAO   uint64 `json:"tao"`
+			Alpha uint64 `json:"alpha"`
+			Fee   uint64 `json:"fee"`
+		}
+		return marshal(ok{a.Index, a.Block, a.Type, true, a.TAO, a.Alpha, a.Fee})
+	}
+	type failed struct {
+		Index   int    `json:"index"`
+		Block   uint64 `json:"block"`
+		Type    string `json:"type"`
+		OK      bool   `json:"ok"`
+		Error   string `json:"error"`
+		Message string `json:"message,omitempty"`
+	}
+	return marshal(failed{a.Index, a.Block, a.Type, false, a.Error, a.Message})
+}
+
+// marshal is json.Marshal without HTML escaping: records are data, and "<" in a message should
+// read as "<".
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func subnetRecord(s *pools.Subnet) SubnetRecord {

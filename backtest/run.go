@@ -26,13 +26,36 @@ type Options struct {
 }
 
 // Run simulates the scenario and writes its records to sink. Failing actions are recorded with
-// their codes; an error from Run means the engine itself could not go on (an amount out of
-// range, a broken invariant) or the sink failed.
+// their codes; an error from Run means the starting state is unusable (a *GenesisError, reported
+// before anything is written), the engine itself could not go on (an amount out of range, a
+// broken invariant) or the sink failed.
 func Run(sc *scenario.Scenario, sink Sink, opt Options) error {
-	st, err := Genesis(&sc.State)
+	r, err := New(sc)
 	if err != nil {
 		return err
 	}
+	return r.Run(sink, opt)
+}
+
+// Runner is a scenario whose starting state has been built: New reports a bad state before any
+// output exists, so a command can still promise "no output" for bad input.
+type Runner struct {
+	sc *scenario.Scenario
+	st *pools.State
+}
+
+// New builds the scenario's starting state; its error is a *GenesisError.
+func New(sc *scenario.Scenario) (*Runner, error) {
+	st, err := Genesis(&sc.State)
+	if err != nil {
+		return nil, &GenesisError{err}
+	}
+	return &Runner{sc: sc, st: st}, nil
+}
+
+// Run simulates the scenario once and writes its records to sink.
+func (r *Runner) Run(sink Sink, opt Options) error {
+	sc, st := r.sc, r.st
 	regimes := make([]engine.Regime, len(sc.Regimes))
 	for i, r := range sc.Regimes {
 		regimes[i] = engine.Regime{From: r.FromBlock, Params: r.Params}
@@ -119,3 +142,13 @@ func fill(rec *Record, st *pools.State, b dtaod.Block, emission dtaod.TAO) {
 		rec.Stakes = append(rec.Stakes, StakeRecord{e.Coldkey, e.Hotkey, uint16(e.NetUID), e.Amount})
 	}
 }
+
+// GenesisError is a starting state the engine cannot build: a bad input, like a parse error, as
+// opposed to a failure during the run.
+type GenesisError struct{ Err error }
+
+// Error implements error.
+func (e *GenesisError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *GenesisError) Unwrap() error { return e.Err }

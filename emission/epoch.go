@@ -90,13 +90,14 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 		sc.q = make([]uint64, n)
 	}
 	w, inc, div, q := sc.w[:n], sc.inc[:n], sc.div[:n], sc.q[:n]
-	tw := uint256.NewInt(uint64(p.TAOWeight))
-	one := uint256.NewInt(dtaod.FixedOne)
+	var tw, one uint256.Int
+	tw.SetUint64(uint64(p.TAOWeight))
+	one.SetUint64(dtaod.FixedOne)
 	for i, nr := range s.Neurons {
 		w[i].Root.SetUint64(st.HotkeyStake(nr.Hotkey, dtaod.Root))
-		w[i].Root.Mul(&w[i].Root, tw)
+		w[i].Root.Mul(&w[i].Root, &tw)
 		w[i].Total.SetUint64(st.HotkeyStake(nr.Hotkey, s.NetUID))
-		w[i].Total.Mul(&w[i].Total, one)
+		w[i].Total.Mul(&w[i].Total, &one)
 		w[i].Total.Add(&w[i].Total, &w[i].Root)
 		inc[i], div[i] = 0, 0
 	}

@@ -56,14 +56,17 @@ func (sp *SharePool) Add(coldkey string, amount uint64) {
 	} else {
 		minted.SetUint64(amount)
 		minted.Mul(&minted, &sp.Denom) // < 2^64 * 2^192 would overflow only past 2^256: Denom <= Value*2^64
-		minted.Div(&minted, uint256.NewInt(sp.Value))
+		var v uint256.Int
+		v.SetUint64(sp.Value)
+		minted.Div(&minted, &v)
 	}
 	sp.Value += amount // callers bound the sum by the subnet's issuance (< 2^64)
 	sp.Denom.Add(&sp.Denom, &minted)
 	if s := sp.Shares[coldkey]; s != nil {
 		s.Add(s, &minted)
 	} else {
-		sp.Shares[coldkey] = &minted
+		n := minted
+		sp.Shares[coldkey] = &n
 	}
 }
 
