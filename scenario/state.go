@@ -1,0 +1,265 @@
+package scenario
+
+import (
+	"math"
+	"sort"
+
+	"github.com/dtaod/dtaod"
+)
+
+// subnetIn is a subnet being read, with what is needed to resolve alpha_out once the stakes are
+// known.
+type subnetIn struct {
+	sn       Subnet
+	alphaOut *node // nil when not given
+	// alphaOutBad is set when alpha_out was given but invalid (already reported).
+	alphaOutBad bool
+	path        string
+}
+
+// stakeKey identifies a stake position; a scenario may list each at most once.
+type stakeKey struct {
+	coldkey, hotkey string
+	netuid          dtaod.NetUID
+}
+
+// state walks the starting state. params are the file's params, whose default_tempo is the
+// default tempo of a subnet.
+func (p *parser) state(n *node, params dtaod.Params) State {
+	var st State
+	o := p.object(n, "state")
+	if v := o.get("total_issuance"); v != nil {
+		a, _ := p.amount(v, "state.total_issuance")
+		st.TotalIssuance = dtaod.TAO(a)
+	}
+
+	subnets, byNetUID := p.subnets(o.get("subnets"), params)
+	st.Balances = p.balances(o.get("balances"))
+
+	// Stakes: check references and sum them per netuid; a sum that overflows is an error, since
+	// the engine could not hold the resulting reserve either.
+	sums := map[dtaod.NetUID]uint64{}
+	overflow := map[dtaod.NetUID]bool{}
+	seen := map[stakeKey]string{}
+	for i, item := range p.list(o.get("stakes"), "state.stakes") {
+		path := index("state.stakes", i)
+		so := p.object(item, path)
+		var s Stake
+		ok := true
+		if v := so.require("coldkey"); v != nil {
+			s.Coldkey, ok = p.key(v, path+".coldkey")
+		} else {
+			ok = false
+		}
+		if v := so.require("hotkey"); v != nil {
+			var k bool
+			s.Hotkey, k = p.key(v, path+".hotkey")
+			ok = ok && k
+		} else {
+			ok = false
+		}
+		netOK := false
+		if v := so.require("netuid"); v != nil {
+			s.NetUID, netOK = p.netuid(v, path+".netuid", 0)
+			if netOK && s.NetUID != dtaod.Root {
+				if _, listed := byNetUID[s.NetUID]; !listed {
+					p.fail(v.pos, path+".netuid",
+						"subnet %d is not listed in state.subnets (a stake is on root, 0, or a listed subnet)", s.NetUID)
+					netOK = false
+				}
+			}
+		}
+		amtOK := false
+		var amtPos pos
+		if v := so.require("alpha"); v != nil {
+			s.Alpha, amtOK = p.amount(v, path+".alpha")
+			amtPos = v.pos
+		}
+		so.done("")
+		if ok && netOK {
+			k := stakeKey{s.Coldkey, s.Hotkey, s.NetUID}
+			if first, dup := seen[k]; dup {
+				p.fail(item.pos, path, "duplicate stake for coldkey %q, hotkey %q, netuid %d (also at %s)",
+					s.Coldkey, s.Hotkey, s.NetUID, first)
+			} else {
+				seen[k] = path
+			}
+		}
+		if netOK && amtOK && !overflow[s.NetUID] {
+			sum := sums[s.NetUID] + s.Alpha
+			if sum < s.Alpha {
+				overflow[s.NetUID] = true
+				p.fail(amtPos, path+".alpha", "the stakes listed on netuid %d sum to more than the u64 maximum %s",
+					s.NetUID, u64Max)
+			}
+			sums[s.NetUID] = sum
+		}
+		st.Stakes = append(st.Stakes, s)
+	}
+
+	// root_tao and alpha_out default to the sums of the listed stakes and may not be below them:
+	// the listed accounts' stake has to come from somewhere.
+	if v := o.get("root_tao"); v != nil {
+		if a, ok := p.amount(v, "state.root_tao"); ok {
+			st.RootTAO = dtaod.TAO(a)
+			if !overflow[dtaod.Root] && a < sums[dtaod.Root] {
+				p.fail(v.pos, "state.root_tao", "%d is below %d, the sum of the root (netuid 0) stakes listed", a, sums[dtaod.Root])
+			}
+		}
+	} else {
+		st.RootTAO = dtaod.TAO(sums[dtaod.Root])
+	}
+	for _, in := range subnets {
+		sum := sums[in.sn.NetUID]
+		if in.alphaOut == nil {
+			in.sn.AlphaOut = dtaod.Alpha(sum)
+		} else if !in.alphaOutBad && !overflow[in.sn.NetUID] && uint64(in.sn.AlphaOut) < sum {
+			p.fail(in.alphaOut.pos, in.path+".alpha_out", "%d is below %d, the sum of the stakes listed on subnet %d",
+				in.sn.AlphaOut, sum, in.sn.NetUID)
+		}
+		st.Subnets = append(st.Subnets, in.sn)
+	}
+	sort.SliceStable(st.Subnets, func(i, j int) bool { return st.Subnets[i].NetUID < st.Subnets[j].NetUID })
+
+	st.Neurons = p.neurons(o.get("neurons"), byNetUID)
+	o.done("")
+	return st
+}
+
+// subnets reads state.subnets; the map holds each valid netuid (first occurrence).
+func (p *parser) subnets(n *node, params dtaod.Params) ([]*subnetIn, map[dtaod.NetUID]string) {
+	var out []*subnetIn
+	byNetUID := map[dtaod.NetUID]string{}
+	for i, item := range p.list(n, "state.subnets") {
+		path := index("state.subnets", i)
+		o := p.object(item, path)
+		in := &subnetIn{path: path}
+		sn := &in.sn
+		sn.Tempo = params.DefaultTempo
+		sn.RegistrationAllowed = true
+		if v := o.require("netuid"); v != nil {
+			id, ok := p.netuid(v, path+".netuid", 0)
+			switch {
+			case ok && id == dtaod.Root:
+				p.fail(v.pos, path+".netuid",
+					"must be between 1 and 65535, got 0 (root, netuid 0, always exists and is not listed)")
+			case ok:
+				if first, dup := byNetUID[id]; dup {
+					p.fail(v.pos, path+".netuid", "duplicate netuid %d (also at %s)", id, first)
+				} else {
+					byNetUID[id] = path
+				}
+				sn.NetUID = id
+			}
+		}
+		if v := o.get("tao_in"); v != nil {
+			a, _ := p.amount(v, path+".tao_in")
+			sn.TAOIn = dtaod.TAO(a)
+		}
+		if v := o.get("alpha_in"); v != nil {
+			a, _ := p.amount(v, path+".alpha_in")
+			sn.AlphaIn = dtaod.Alpha(a)
+		}
+		if v := o.get("alpha_out"); v != nil {
+			a, ok := p.amount(v, path+".alpha_out")
+			sn.AlphaOut = dtaod.Alpha(a)
+			in.alphaOut, in.alphaOutBad = v, !ok
+		}
+		if v := o.get("moving_price"); v != nil {
+			sn.MovingPrice, _ = p.fixed(v, path+".moving_price", false)
+		}
+		if v := o.get("tempo"); v != nil {
+			if t, ok := p.uintIn(v, path+".tempo", 0, math.MaxUint16, "a tempo in blocks"); ok {
+				sn.Tempo = uint16(t)
+			}
+		}
+		if v := o.get("registration_allowed"); v != nil {
+			if b, ok := p.boolOf(v, path+".registration_allowed"); ok {
+				sn.RegistrationAllowed = b
+			}
+		}
+		if v := o.get("owner_coldkey"); v != nil {
+			sn.OwnerColdkey, _ = p.stringOf(v, path+".owner_coldkey")
+		}
+		if v := o.get("owner_hotkey"); v != nil {
+			sn.OwnerHotkey, _ = p.stringOf(v, path+".owner_hotkey")
+		}
+		o.done("")
+		out = append(out, in)
+	}
+	return out, byNetUID
+}
+
+// balances reads state.balances; each coldkey appears once so that "free" has one meaning.
+func (p *parser) balances(n *node) []Balance {
+	var out []Balance
+	seen := map[string]string{}
+	for i, item := range p.list(n, "state.balances") {
+		path := index("state.balances", i)
+		o := p.object(item, path)
+		var b Balance
+		if v := o.require("coldkey"); v != nil {
+			if k, ok := p.key(v, path+".coldkey"); ok {
+				if first, dup := seen[k]; dup {
+					p.fail(v.pos, path+".coldkey", "duplicate coldkey %q (also at %s)", k, first)
+				} else {
+					seen[k] = path
+				}
+				b.Coldkey = k
+			}
+		}
+		if v := o.require("free"); v != nil {
+			a, _ := p.amount(v, path+".free")
+			b.Free = dtaod.TAO(a)
+		}
+		o.done("")
+		out = append(out, b)
+	}
+	return out
+}
+
+// neurons reads state.neurons, keeping file order (it is the UID order of each subnet).
+func (p *parser) neurons(n *node, byNetUID map[dtaod.NetUID]string) []Neuron {
+	var out []Neuron
+	type reg struct {
+		netuid dtaod.NetUID
+		hotkey string
+	}
+	seen := map[reg]string{}
+	for i, item := range p.list(n, "state.neurons") {
+		path := index("state.neurons", i)
+		o := p.object(item, path)
+		var nr Neuron
+		netOK := false
+		if v := o.require("netuid"); v != nil {
+			nr.NetUID, netOK = p.netuid(v, path+".netuid", 0)
+			if netOK {
+				if nr.NetUID == dtaod.Root {
+					p.fail(v.pos, path+".netuid", "must be a listed subnet, got 0 (neurons register on subnets, not root)")
+					netOK = false
+				} else if _, listed := byNetUID[nr.NetUID]; !listed {
+					p.fail(v.pos, path+".netuid", "subnet %d is not listed in state.subnets", nr.NetUID)
+					netOK = false
+				}
+			}
+		}
+		if v := o.require("hotkey"); v != nil {
+			var ok bool
+			if nr.Hotkey, ok = p.key(v, path+".hotkey"); ok && netOK {
+				r := reg{nr.NetUID, nr.Hotkey}
+				if first, dup := seen[r]; dup {
+					p.fail(v.pos, path+".hotkey", "hotkey %q is already registered on subnet %d (at %s)",
+						nr.Hotkey, nr.NetUID, first)
+				} else {
+					seen[r] = path
+				}
+			}
+		}
+		if v := o.require("coldkey"); v != nil {
+			nr.Coldkey, _ = p.key(v, path+".coldkey")
+		}
+		o.done("")
+		out = append(out, nr)
+	}
+	return out
+}
