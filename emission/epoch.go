@@ -150,7 +150,7 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 			paidTAO += t
 		}
 	}
-	st.TotalIssuance -= dtaod.TAO(pending - paidTAO) // burned: nobody could be paid it
+	st.BurnTAO(dtaod.TAO(pending - paidTAO)) // burned: nobody could be paid it
 	rec.AlphaPaid = dtaod.Alpha(paid)
 	rec.RootTAOPaid = dtaod.TAO(paidTAO)
 

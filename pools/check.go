@@ -15,7 +15,7 @@ func (st *State) Seal() {
 	st.sealed = true
 }
 
-// taoImbalance is total_issuance - (free + all tao_in + root TAO + pending root TAO), mod 2^256.
+// taoImbalance is total_issuance - burn shortfall - (free + all tao_in + root TAO + pending root TAO), mod 2^256.
 func (st *State) taoImbalance() uint256.Int {
 	var held, x uint256.Int
 	for _, v := range st.Free {
@@ -27,8 +27,22 @@ func (st *State) taoImbalance() uint256.Int {
 	}
 	held.Add(&held, x.SetUint64(uint64(st.RootTAO)))
 	var d uint256.Int
-	d.Sub(x.SetUint64(uint64(st.TotalIssuance)), &held)
+	d.SetUint64(uint64(st.TotalIssuance))
+	d.Sub(&d, x.SetUint64(uint64(st.BurnShortfall))) // issuance below zero, in effect
+	d.Sub(&d, &held)
 	return d
+}
+
+// BurnTAO removes burned TAO from total_issuance. A partial starting state may declare less
+// issuance than the TAO it holds; then a burn can exceed total_issuance, which stops at 0 and
+// the rest is counted in BurnShortfall instead of wrapping the u64.
+func (st *State) BurnTAO(amount dtaod.TAO) {
+	if amount <= st.TotalIssuance {
+		st.TotalIssuance -= amount
+		return
+	}
+	st.BurnShortfall += amount - st.TotalIssuance
+	st.TotalIssuance = 0
 }
 
 // Check verifies the conservation identities of the economics spec and the share pools'

@@ -84,6 +84,9 @@ type State struct {
 	Subnets       []*Subnet            // sorted by netuid
 	Free          map[string]dtaod.TAO // free balances by coldkey
 
+	// BurnShortfall is TAO burned beyond total_issuance (see BurnTAO).
+	BurnShortfall dtaod.TAO
+
 	// UnnamedRoot is root TAO owned by nobody the state lists, or by nobody at all (root fees).
 	UnnamedRoot dtaod.TAO
 
@@ -211,7 +214,7 @@ func (st *State) StakeOnNet(n dtaod.NetUID) uint64 {
 // Clone returns a deep copy, for tests that compare a state before and after a failed operation.
 func (st *State) Clone() *State {
 	c := NewState()
-	c.TotalIssuance, c.RootTAO, c.UnnamedRoot = st.TotalIssuance, st.RootTAO, st.UnnamedRoot
+	c.TotalIssuance, c.RootTAO, c.UnnamedRoot, c.BurnShortfall = st.TotalIssuance, st.RootTAO, st.UnnamedRoot, st.BurnShortfall
 	c.taoOffset, c.sealed = st.taoOffset, st.sealed
 	for k, v := range st.Free {
 		c.Free[k] = v
