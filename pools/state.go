@@ -159,9 +159,10 @@ func (st *State) HotkeyStake(hotkey string, n dtaod.NetUID) uint64 {
 }
 
 // CreditStake adds stake for a coldkey on (hotkey, netuid) without touching any counter: the
-// caller accounts for where it came from (genesis, emission).
+// caller accounts for where it came from (genesis, emission). It takes the share pool's fast
+// path (no exactness rescaling; see SharePool).
 func (st *State) CreditStake(coldkey, hotkey string, n dtaod.NetUID, amount uint64) {
-	st.pool(hotkey, n).Add(coldkey, amount)
+	st.pool(hotkey, n).credit(coldkey, amount)
 }
 
 // DistributeStake raises the value of every share on (hotkey, netuid) by amount in total.
