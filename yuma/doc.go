@@ -1,0 +1,27 @@
+// Package yuma is a pure, deterministic port of subtensor's Yuma consensus epoch as the chain ran
+// it at its dynamic-TAO launch (commit f9254ea63, 2025-02-15): run_epoch.rs `epoch` and the
+// math.rs functions it calls, with the substrate-fixed arithmetic of package fixedpoint, so the
+// results are bit-exact with the chain's where the chain's math is deterministic.
+//
+// Epoch follows the chain's order of steps: active mask, stake normalisation, validator permits
+// (top-k by stake), active stake, weight masking (permits, self-weights, weights older than the
+// target's registration) and row normalisation, preranks, consensus (kappa stake-weighted median
+// per column), clipping, validator trust, ranks, trust, incentive, bonds (column-normalised
+// W∘S, EMA with the bonds moving average, bonds penalty) and dividends. Split then turns the
+// normalised vectors into per-UID alpha amounts as the chain's epoch returns them.
+//
+// The chain's epoch is sparse. Epoch stores matrices densely, row-major in flat slices, but only
+// the rows and columns that can be non-zero (validators with weights or bonds, and the UIDs those
+// point at), and fuses the per-entry steps into a few passes. Fixed-point addition is exact
+// integer addition and every product and quotient is taken per element with the chain's rounding,
+// so this gives the chain's bits: in the hot loops the crate's operations are written inline
+// where their operands are shares in [0, 1] (fast.go), quotients by a column sum use an exact
+// reciprocal, and the consensus median uses better pivots than the chain's search, which returns
+// the same, unique value (median.go). The math.rs ports in math.go are exported one step each;
+// the tests compose them into the chain's sequence and check Epoch against that and against a
+// literal transcription of the sparse Rust code.
+//
+// Not modelled: liquid alpha (the sigmoid bond EMA with transcendental functions; LiquidAlphaOn
+// defaults to false and the launch epoch takes the moving-average path) and the chain's later
+// changes (stake threshold, owner self-weight, last-tempo bond reset, Yuma 3).
+package yuma

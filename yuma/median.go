@@ -1,0 +1,203 @@
+package yuma
+
+import fp "github.com/dtaod/dtaod/fixedpoint"
+
+// WeightedMedian is math.rs weighted_median: the stake-weighted median of score over the indices
+// in partition, by a binary search on a mid pivot (the chain picks the middle element rather than
+// a random one so that it is deterministic). minority = stake sum - majority; [lo, hi] is the
+// partition's segment of the stake integral. It returns the pivot whose lower stake is at most
+// the minority and whose upper stake leaves more than the minority.
+//
+// The chain recurses on freshly collected lower and upper index lists; this loop keeps their
+// order (which decides the next pivot) in two scratch buffers: partition is clobbered and tmp
+// must have the same length.
+func WeightedMedian(stake, score []fp.I32F32, partition, tmp []int32, minority, lo, hi fp.I32F32) fp.I32F32 {
+	idx, other := partition, tmp[:len(partition)]
+	for {
+		n := len(idx)
+		if n == 0 {
+			return 0
+		}
+		if n == 1 {
+			return score[idx[0]]
+		}
+		pivot := score[idx[n/2]]
+		var loStake, hiStake fp.I32F32
+		nl, nu := 0, 0
+		for _, k := range idx {
+			s := score[k]
+			if s == pivot {
+				continue
+			}
+			if s < pivot {
+				loStake = loStake.SaturatingAdd(stake[k])
+				other[nl] = k
+				nl++
+			} else { // upper indices compacted in place: nu never passes the read position
+				hiStake = hiStake.SaturatingAdd(stake[k])
+				idx[nu] = k
+				nu++
+			}
+		}
+		loEdge, hiEdge := lo.SaturatingAdd(loStake), hi.SaturatingSub(hiStake)
+		switch {
+		case loEdge <= minority && minority < hiEdge:
+			return pivot
+		case minority < loEdge && nl > 0:
+			hi = loEdge
+			idx, other = other[:nl], idx[:cap(idx)]
+		case hiEdge <= minority && nu > 0:
+			lo = hiEdge
+			idx = idx[:nu]
+		default:
+			return pivot
+		}
+	}
+}
+
+// medianScratch holds the buffers of WeightedMedianCol so the epoch does not allocate.
+type medianScratch struct {
+	stake, score    []fp.I32F32
+	rows            []int32
+	idx, tmp        []int32
+	pairs, tmpPairs []scoreStake
+}
+
+// WeightedMedianCol is math.rs weighted_median_col_sparse, the consensus: for each of the cols
+// columns of score (one row per entry of stake), the kappa-majority stake-weighted median over the
+// rows with positive stake. Those stakes are renormalised once, minority = their sum - majority,
+// and rows without an entry score zero.
+func WeightedMedianCol(stake []fp.I32F32, score []fp.I32F32, cols int, majority fp.I32F32, out []fp.I32F32) {
+	rowOf := make([]int32, len(stake))
+	for i := range rowOf {
+		rowOf[i] = int32(i)
+	}
+	var sc medianScratch
+	weightedMedianCol(stake, rowOf, score, cols, cols, majority, out, &sc)
+}
+
+// weightedMedianCol is WeightedMedianCol where row i of the stake vector is row rowOf[i] of the
+// matrix (of row stride stride), or has no entries when rowOf[i] < 0 (the epoch keeps only rows
+// that can be non-zero).
+func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, stride, cols int, majority fp.I32F32, out []fp.I32F32, sc *medianScratch) {
+	sc.stake, sc.rows = sc.stake[:0], sc.rows[:0]
+	for i, s := range stake {
+		if s > 0 {
+			sc.stake = append(sc.stake, s)
+			sc.rows = append(sc.rows, rowOf[i])
+		}
+	}
+	InplaceNormalize(sc.stake)
+	stakeSum := Sum(sc.stake)
+	minority := stakeSum.SaturatingSub(majority)
+	k := len(sc.stake)
+	fast := k <= 1<<16
+	for _, s := range sc.stake {
+		fast = fast && s <= fp.I32F32One
+	}
+	sc.pairs, sc.tmpPairs = grow(sc.pairs, k), grow(sc.tmpPairs, k)
+	sc.score, sc.idx, sc.tmp = grow(sc.score, k), grow(sc.idx, k), grow(sc.tmp, k)
+	for c := 0; c < cols; c++ {
+		if fast {
+			for p, r := range sc.rows {
+				v := fp.I32F32(0)
+				if r >= 0 {
+					v = score[int(r)*stride+c]
+				}
+				sc.pairs[p] = scoreStake{v, sc.stake[p]}
+			}
+			out[c] = weightedMedianPairs(sc.pairs, sc.tmpPairs, minority, stakeSum)
+			continue
+		}
+		for p, r := range sc.rows {
+			sc.score[p] = 0
+			if r >= 0 {
+				sc.score[p] = score[int(r)*stride+c]
+			}
+			sc.idx[p] = int32(p)
+		}
+		out[c] = WeightedMedian(sc.stake, sc.score, sc.idx, sc.tmp, minority, 0, stakeSum)
+	}
+}
+
+// scoreStake is one row of a column for the median search.
+type scoreStake struct{ score, stake fp.I32F32 }
+
+// weightedMedianPairs computes WeightedMedian over (score, stake) pairs with branch-free
+// three-way partitioning, plain sums and a median-of-three pivot, for stakes in [0, 1] (at most
+// 2^16 of them, so no partial sum comes near 2^63 and the chain's saturating operations are
+// plain ones).
+//
+// Its pivots differ from the chain's, yet the result is the same, because the chain's search
+// always returns the one value its stopping rule allows. Every partition it searches holds all
+// scores between two of its earlier pivots, so lo + lower stake and hi - upper stake are the
+// global stake below and at-or-below the pivot, and the rule returns the value p with
+// S(< p) <= minority < S(<= p). The intervals [S(< v), S(<= v)) of the distinct values v tile
+// [0, total), so for 0 <= minority < total that value exists and is unique, and the search only
+// ever descends to the side that holds it. For minority < 0 it descends to the smallest score and
+// for minority >= total to the largest; with no rows it is 0. TestMedianPairsMatchesChain checks
+// this against a literal transcription of the chain's recursion. part is clobbered; tmp must be
+// as long.
+func weightedMedianPairs(part, tmp []scoreStake, minority, hi fp.I32F32) fp.I32F32 {
+	cur, other := part, tmp[:len(part)]
+	var lo fp.I32F32
+	for {
+		n := len(cur)
+		if n <= 1 {
+			if n == 0 {
+				return 0
+			}
+			return cur[0].score
+		}
+		pivot := cur[n/2].score
+		if n >= 3 { // median of the first, middle and last scores
+			a, b, c := cur[0].score, pivot, cur[n-1].score
+			if a > b {
+				a, b = b, a
+			}
+			if b > c {
+				b = c
+			}
+			pivot = b.Max(a)
+		}
+		var loStake, hiStake fp.I32F32
+		nl, nu := 0, 0
+		for _, e := range cur { // upper pairs compact in place: nu never passes the read position
+			lt, gt := b2i(e.score < pivot), b2i(e.score > pivot)
+			other[nl] = e
+			cur[nu] = e
+			nl += lt
+			nu += gt
+			loStake += e.stake & -fp.I32F32(lt)
+			hiStake += e.stake & -fp.I32F32(gt)
+		}
+		loEdge, hiEdge := lo+loStake, hi-hiStake
+		switch {
+		case loEdge <= minority && minority < hiEdge:
+			return pivot
+		case minority < loEdge && nl > 0:
+			hi = loEdge
+			cur, other = other[:nl], cur[:cap(cur)]
+		case hiEdge <= minority && nu > 0:
+			lo = hiEdge
+			cur = cur[:nu]
+		default:
+			return pivot
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// grow returns s resized to n, reallocating only when its capacity is short.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
