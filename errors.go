@@ -26,7 +26,18 @@ var (
 	ErrSlippageTooHigh       = &Error{"SLIPPAGE_TOO_HIGH", "the order would cross its limit price"}
 	ErrSubnetNotFound        = &Error{"SUBNET_NOT_FOUND", "no such subnet"}
 	ErrOverflow              = &Error{"OVERFLOW", "amount out of range"}
-	ErrInvalidArgument       = &Error{"INVALID_ARGUMENT", "invalid argument"}
+
+	// Neurons, weights and subnet registration.
+	ErrRegistrationDisabled = &Error{"REGISTRATION_DISABLED", "the subnet does not allow registration"}
+	ErrAlreadyRegistered    = &Error{"ALREADY_REGISTERED", "the hotkey is already registered on the subnet"}
+	ErrNoNeuronSlot         = &Error{"NO_NEURON_SLOT", "the subnet has no neuron slots"}
+	ErrNotRegistered        = &Error{"HOTKEY_NOT_REGISTERED", "the hotkey is not registered on the subnet"}
+	ErrNoValidatorPermit    = &Error{"NO_VALIDATOR_PERMIT", "the hotkey has no validator permit"}
+	ErrRateLimited          = &Error{"WEIGHTS_RATE_LIMITED", "weights were set too recently"}
+	ErrInvalidUID           = &Error{"INVALID_UID", "no neuron has this uid"}
+	ErrInvalidWeights       = &Error{"INVALID_WEIGHTS", "invalid weights"}
+	ErrSubnetLimit          = &Error{"SUBNET_LIMIT_REACHED", "the network has the maximum number of subnets"}
+	ErrInvalidArgument      = &Error{"INVALID_ARGUMENT", "invalid argument"}
 )
 
 // CodeOf returns the stable code of err, or "INTERNAL" for an error that carries none (a bug:

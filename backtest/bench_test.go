@@ -27,3 +27,21 @@ func BenchmarkBench128x30d(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/216000, "ns/block")
 	b.ReportMetric(float64(ms.Sys)/(1<<20), "MiB-sys")
 }
+
+// BenchmarkYuma128x320x30d runs examples/bench-yuma-128x320x30d.yaml (128 subnets of 64
+// validators x 256 miners with dense weights, tempo 360, 216,000 blocks: 76,800 Yuma epochs)
+// without per-neuron records. Run it with -benchtime 1x.
+func BenchmarkYuma128x320x30d(b *testing.B) {
+	sc, err := scenario.ParseFile("../examples/bench-yuma-128x320x30d.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc.Record.NoNeurons = true
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := Run(sc, NewJSONL(io.Discard), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/76800/1000, "µs/epoch")
+}

@@ -46,15 +46,17 @@ type SubnetRecord struct {
 // ActionRecord is one action's outcome: amounts when ok, the stable code (and a message for
 // people, our addition) when not.
 type ActionRecord struct {
-	Index   int    `json:"index"`
-	Block   uint64 `json:"block"`
-	Type    string `json:"type"`
-	OK      bool   `json:"ok"`
-	TAO     uint64 `json:"tao"`
-	Alpha   uint64 `json:"alpha"`
-	Fee     uint64 `json:"fee"`
-	Error   string `json:"error,omitempty"`
-	Message string `json:"message,omitempty"`
+	Index   int     `json:"index"`
+	Block   uint64  `json:"block"`
+	Type    string  `json:"type"`
+	OK      bool    `json:"ok"`
+	TAO     uint64  `json:"tao"`
+	Alpha   uint64  `json:"alpha"`
+	Fee     uint64  `json:"fee"`
+	UID     *uint16 `json:"uid,omitempty"`    // register_neuron, set_weights
+	NetUID  *uint16 `json:"netuid,omitempty"` // register_subnet
+	Error   string  `json:"error,omitempty"`
+	Message string  `json:"message,omitempty"`
 }
 
 // EpochRecord is one epoch's payout.
@@ -66,6 +68,27 @@ type EpochRecord struct {
 	RootTAOPaid   uint64 `json:"root_tao_paid"`
 	OwnerCutPaid  uint64 `json:"owner_cut_paid"`
 	Undistributed int64  `json:"undistributed"`
+	// Neurons is each registered neuron's part of the epoch, uid order (our addition).
+	Neurons []NeuronRecord `json:"neurons,omitempty"`
+}
+
+// NeuronRecord is one neuron in an epoch: the chain's stored u16 proportions and the alpha paid.
+type NeuronRecord struct {
+	UID             uint16      `json:"uid"`
+	Hotkey          string      `json:"hotkey"`
+	StakeWeight     uint64      `json:"stake_weight"`
+	Rank            uint16      `json:"rank"`
+	Trust           uint16      `json:"trust"`
+	Consensus       uint16      `json:"consensus"`
+	Incentive       uint16      `json:"incentive"`
+	Dividends       uint16      `json:"dividends"`
+	ValidatorTrust  uint16      `json:"validator_trust"`
+	ValidatorPermit bool        `json:"validator_permit"`
+	Active          bool        `json:"active"`
+	Emission        uint64      `json:"emission"`
+	IncentiveAlpha  uint64      `json:"incentive_alpha"`
+	DividendsAlpha  uint64      `json:"dividends_alpha"`
+	Bonds           [][2]uint16 `json:"bonds,omitempty"` // [uid, value], with record.bonds
 }
 
 // BalanceRecord is a coldkey's free TAO.
@@ -87,15 +110,17 @@ type StakeRecord struct {
 func (a ActionRecord) MarshalJSON() ([]byte, error) {
 	if a.OK {
 		type ok struct {
-			Index int    `json:"index"`
-			Block uint64 `json:"block"`
-			Type  string `json:"type"`
-			OK    bool   `json:"ok"`
-			TAO   uint64 `json:"tao"`
-			Alpha uint64 `json:"alpha"`
-			Fee   uint64 `json:"fee"`
+			Index  int     `json:"index"`
+			Block  uint64  `json:"block"`
+			Type   string  `json:"type"`
+			OK     bool    `json:"ok"`
+			TAO    uint64  `json:"tao"`
+			Alpha  uint64  `json:"alpha"`
+			Fee    uint64  `json:"fee"`
+			UID    *uint16 `json:"uid,omitempty"`
+			NetUID *uint16 `json:"netuid,omitempty"`
 		}
-		return marshal(ok{a.Index, a.Block, a.Type, true, a.TAO, a.Alpha, a.Fee})
+		return marshal(ok{a.Index, a.Block, a.Type, true, a.TAO, a.Alpha, a.Fee, a.UID, a.NetUID})
 	}
 	type failed struct {
 		Index   int    `json:"index"`
@@ -148,13 +173,42 @@ func actionRecord(a *scenario.Action, out *engine.Outcome) ActionRecord {
 		return r
 	}
 	r.TAO, r.Alpha, r.Fee = uint64(out.Receipt.TAO), uint64(out.Receipt.Alpha), uint64(out.Receipt.Fee)
+	switch a.Order.Kind {
+	case pools.RegisterNeuron, pools.SetWeights:
+		uid := out.Receipt.UID
+		r.UID = &uid
+	case pools.RegisterSubnet:
+		n := uint16(out.Receipt.NetUID)
+		r.NetUID = &n
+	}
 	return r
 }
 
-func epochRecord(e *emission.EpochRecord) EpochRecord {
-	return EpochRecord{
+// epochRecord copies an epoch's record out of the engine's per-block arena (which the next block
+// reuses); bonds only when asked for, since a 256-neuron subnet's bonds dwarf the rest.
+func epochRecord(e *emission.EpochRecord, neurons, bonds bool) EpochRecord {
+	r := EpochRecord{
 		NetUID: uint16(e.NetUID), Block: uint64(e.Block), Mode: e.Mode,
 		AlphaPaid: uint64(e.AlphaPaid), RootTAOPaid: uint64(e.RootTAOPaid),
 		OwnerCutPaid: uint64(e.OwnerCutPaid), Undistributed: e.Undistributed,
 	}
+	if !neurons {
+		return r
+	}
+	r.Neurons = make([]NeuronRecord, len(e.Neurons))
+	for i, n := range e.Neurons {
+		r.Neurons[i] = NeuronRecord{
+			UID: n.UID, Hotkey: n.Hotkey, StakeWeight: n.StakeWeight, Rank: n.Rank, Trust: n.Trust,
+			Consensus: n.Consensus, Incentive: n.Incentive, Dividends: n.Dividends, ValidatorTrust: n.ValidatorTrust,
+			ValidatorPermit: n.ValidatorPermit, Active: n.Active, Emission: n.Emission,
+			IncentiveAlpha: n.IncentiveAlpha, DividendsAlpha: n.DividendsAlpha,
+		}
+		if bonds {
+			r.Neurons[i].Bonds = make([][2]uint16, len(n.Bonds))
+			for j, b := range n.Bonds {
+				r.Neurons[i].Bonds[j] = [2]uint16{b.UID, b.Value}
+			}
+		}
+	}
+	return r
 }

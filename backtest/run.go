@@ -46,7 +46,7 @@ type Runner struct {
 
 // New builds the scenario's starting state; its error is a *GenesisError.
 func New(sc *scenario.Scenario) (*Runner, error) {
-	st, err := Genesis(&sc.State)
+	st, err := Genesis(&sc.State, &sc.Params)
 	if err != nil {
 		return nil, &GenesisError{err}
 	}
@@ -61,6 +61,7 @@ func (r *Runner) Run(sink Sink, opt Options) error {
 		regimes[i] = engine.Regime{From: r.FromBlock, Params: r.Params}
 	}
 	eng := engine.New(st, sc.Params, sc.StartBlock, regimes)
+	eng.KeepBonds(sc.Record.Bonds && !sc.Record.NoNeurons)
 
 	actions := make([]*scenario.Action, len(sc.Actions))
 	for i := range sc.Actions {
@@ -101,7 +102,7 @@ func (r *Runner) Run(sink Sink, opt Options) error {
 			rec.Actions = append(rec.Actions, actionRecord(batch[j], &res.Outcomes[j]))
 		}
 		for j := range res.Epochs {
-			rec.Epochs = append(rec.Epochs, epochRecord(&res.Epochs[j]))
+			rec.Epochs = append(rec.Epochs, epochRecord(&res.Epochs[j], !sc.Record.NoNeurons, sc.Record.Bonds))
 		}
 		if i%every == 0 || i == sc.Blocks {
 			fill(&rec, st, b, res.Emission)

@@ -18,6 +18,13 @@ type Scratch struct {
 	inc   []uint64
 	div   []uint64
 	q     []uint64
+
+	neurons []NeuronResult // per-block arena of epoch results (BeginBlock resets it)
+	bonds   []pools.Weight
+
+	// KeepBonds copies each neuron's bonds into its epoch result; off, NeuronResult.Bonds is
+	// empty (a 64x256 subnet's bonds are 64 KiB per epoch to copy).
+	KeepBonds bool
 }
 
 // Coinbase runs spec section 6 / 9.3-9.4 for one block over every subnet, in netuid order: the

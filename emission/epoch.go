@@ -31,10 +31,37 @@ type EpochRecord struct {
 	AlphaPaid    dtaod.Alpha // incentive and validator alpha dividends, takes included
 	RootTAOPaid  dtaod.TAO
 	OwnerCutPaid dtaod.Alpha
+	// Neurons is each neuron's result, in uid order (views into the engine's per-block arena).
+	Neurons []NeuronResult
 	// Undistributed is (pending alpha + pending owner cut) - (alpha paid + owner cut paid),
 	// signed: what left alpha_out unpaid (positive) or was paid beyond what was pending because
 	// the root part of the dividends did not match the root alpha sold (negative).
 	Undistributed int64
+}
+
+// NeuronResult is one neuron's part of an epoch, for records and the service.
+type NeuronResult struct {
+	UID             uint16
+	Hotkey          string
+	StakeWeight     uint64 // floor(alpha + tao_weight * root stake), in alpha base units
+	Rank            uint16 // the chain's stored u16 proportions
+	Trust           uint16
+	Consensus       uint16
+	Incentive       uint16
+	Dividends       uint16
+	ValidatorTrust  uint16
+	ValidatorPermit bool
+	Active          bool
+	IncentiveAlpha  uint64 // alpha paid as incentive (miner)
+	DividendsAlpha  uint64 // dividends before the root split and take (validator)
+	Emission        uint64 // IncentiveAlpha + DividendsAlpha
+	Bonds           []pools.Weight
+}
+
+// BeginBlock resets the per-block arena that epoch records point into.
+func (sc *Scratch) BeginBlock() {
+	sc.neurons = sc.neurons[:0]
+	sc.bonds = sc.bonds[:0]
 }
 
 // StakeWeight is a neuron's weight in consensus, scaled by 1e18 so it is exact:
@@ -42,6 +69,8 @@ type EpochRecord struct {
 type StakeWeight struct {
 	Total uint256.Int
 	Root  uint256.Int
+	// Alpha and RootStake are the stakes it was computed from, so consensus reads them once.
+	Alpha, RootStake uint64
 }
 
 // Consensus is the seam where Yuma consensus plugs in: it splits the epoch's alpha among the
@@ -77,11 +106,9 @@ func (Fallback) Split(_ *pools.State, _ *dtaod.Params, _ *pools.Subnet, w []Stak
 
 type weight = StakeWeight
 
-// Epoch pays out everything pending on the subnet (spec 6.8, 9.6): the owner cut, then the
-// consensus split of A = pending alpha + root alpha sold, incentive to each miner's coldkey,
-// dividends split into an alpha part and a root-TAO part by the validator's own root share, the
-// validator's take first. Root TAO nobody can be paid is burned.
-func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block, c Consensus, sc *Scratch) EpochRecord {
+// stakeWeights fills sc.w with each neuron's exact stake weight, read before anything is
+// credited: alpha*1e18 + tao_weight18*root.
+func stakeWeights(st *pools.State, p *dtaod.Params, s *pools.Subnet, sc *Scratch) []StakeWeight {
 	n := len(s.Neurons)
 	if cap(sc.w) < n {
 		sc.w = make([]weight, n)
@@ -89,21 +116,59 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 		sc.div = make([]uint64, n)
 		sc.q = make([]uint64, n)
 	}
-	w, inc, div, q := sc.w[:n], sc.inc[:n], sc.div[:n], sc.q[:n]
+	w := sc.w[:n]
 	var tw, one uint256.Int
 	tw.SetUint64(uint64(p.TAOWeight))
 	one.SetUint64(dtaod.FixedOne)
-	for i, nr := range s.Neurons {
-		w[i].Root.SetUint64(st.HotkeyStake(nr.Hotkey, dtaod.Root))
+	for i := range s.Neurons {
+		w[i].Alpha, w[i].RootStake = st.NeuronStake(s, i)
+		w[i].Root.SetUint64(w[i].RootStake)
 		w[i].Root.Mul(&w[i].Root, &tw)
-		w[i].Total.SetUint64(st.HotkeyStake(nr.Hotkey, s.NetUID))
+		w[i].Total.SetUint64(w[i].Alpha)
 		w[i].Total.Mul(&w[i].Total, &one)
 		w[i].Total.Add(&w[i].Total, &w[i].Root)
+	}
+	return w
+}
+
+// Epoch pays out everything pending on the subnet (spec 6.8, 9.6): the owner cut, then the
+// consensus split of A = pending alpha + root alpha sold, incentive to each miner's coldkey,
+// dividends split into an alpha part and a root-TAO part by the validator's own root share, the
+// validator's take first. Root TAO nobody can be paid is burned.
+func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block, c Consensus, sc *Scratch) EpochRecord {
+	n := len(s.Neurons)
+	w := stakeWeights(st, p, s, sc)
+	inc, div, q := sc.inc[:n], sc.div[:n], sc.q[:n]
+	var one uint256.Int
+	one.SetUint64(dtaod.FixedOne)
+	for i := range inc {
 		inc[i], div[i] = 0, 0
 	}
 	a := uint64(s.PendingAlpha) + uint64(s.PendingRootAlpha)
 	rec := EpochRecord{NetUID: s.NetUID, Block: block}
 	rec.Mode = c.Split(st, p, s, w, a, inc, div)
+	if rec.Mode != ModeYuma {
+		fallbackStats(s, inc, div)
+	}
+	from := len(sc.neurons)
+	for i := range s.Neurons {
+		nr := &s.Neurons[i]
+		nr.Emission = dtaod.Alpha(inc[i] + div[i])
+		var sw uint256.Int
+		sw.Div(&w[i].Total, &one)
+		b0 := len(sc.bonds)
+		if sc.KeepBonds {
+			sc.bonds = append(sc.bonds, nr.Bonds...)
+		}
+		sc.neurons = append(sc.neurons, NeuronResult{
+			UID: uint16(i), Hotkey: nr.Hotkey, StakeWeight: sw.Uint64(),
+			Rank: nr.Rank, Trust: nr.Trust, Consensus: nr.Consensus, Incentive: nr.Incentive,
+			Dividends: nr.Dividends, ValidatorTrust: nr.ValidatorTrust, ValidatorPermit: nr.ValidatorPermit,
+			Active: nr.Active, IncentiveAlpha: inc[i], DividendsAlpha: div[i], Emission: inc[i] + div[i],
+			Bonds: sc.bonds[b0:len(sc.bonds):len(sc.bonds)],
+		})
+	}
+	rec.Neurons = sc.neurons[from:len(sc.neurons):len(sc.neurons)]
 
 	if s.OwnerColdkey != "" && s.OwnerHotkey != "" && s.PendingOwnerCut > 0 {
 		st.CreditStake(s.OwnerColdkey, s.OwnerHotkey, s.NetUID, uint64(s.PendingOwnerCut))

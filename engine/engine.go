@@ -53,12 +53,15 @@ type Engine struct {
 	scratch emission.Scratch
 }
 
+// KeepBonds makes epoch results carry each neuron's bonds (for records that ask for them).
+func (e *Engine) KeepBonds(on bool) { e.scratch.KeepBonds = on }
+
 // New returns an engine at height over st. Regimes at or before height+1 take effect with the
 // first block; the rest at their block.
 func New(st *pools.State, p dtaod.Params, height dtaod.Block, regimes []Regime) *Engine {
 	rs := append([]Regime(nil), regimes...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].From < rs[j].From })
-	return &Engine{State: st, Params: p, Height: height, Consensus: emission.Fallback{}, regimes: rs}
+	return &Engine{State: st, Params: p, Height: height, Consensus: emission.NewAuto(), regimes: rs}
 }
 
 // Next applies block Height+1 with the given inputs and fills res. An error is a broken
@@ -73,6 +76,8 @@ func (e *Engine) Next(inputs []Input, res *BlockResult) error {
 		e.Params = e.regimes[0].Params.Apply(e.Params)
 		e.regimes = e.regimes[1:]
 	}
+	e.State.Height = b
+	e.scratch.BeginBlock()
 	em, err := emission.Coinbase(e.State, &e.Params, b, &e.scratch)
 	if err != nil {
 		return err

@@ -23,6 +23,12 @@ func (st *State) Apply(p *dtaod.Params, o *Order) (Receipt, error) {
 		return st.move(p, o, o.ToColdkey, o.Hotkey, o.Hotkey)
 	case SwapStake:
 		return st.move(p, o, o.Coldkey, o.Hotkey, o.Hotkey)
+	case RegisterNeuron:
+		return st.registerNeuron(p, o)
+	case SetWeights:
+		return st.setWeights(p, o)
+	case RegisterSubnet:
+		return st.registerSubnet(p, o)
 	}
 	return Receipt{}, fmt.Errorf("%w: unknown order kind %d", dtaod.ErrInvalidArgument, o.Kind)
 }

@@ -192,15 +192,15 @@ func TestMinStakeBoundaries(t *testing.T) {
 		// add: amount >= min_stake + fee = 550,000.
 		{"add 549,999", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 549_999}, "AMOUNT_TOO_LOW", Receipt{}},
 		// 550,000: net 500,000; alpha left ceil(1e24/(1e12+5e5)) = ceil(999,999,500,000.25) -> out 499,999.
-		{"add 550,000", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 550_000}, "", Receipt{550_000, 499_999, 50_000}},
+		{"add 550,000", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 550_000}, "", Receipt{TAO: 550_000, Alpha: 499_999, Fee: 50_000}},
 		{"root add 549,999", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 0, Amount: 549_999}, "AMOUNT_TOO_LOW", Receipt{}},
-		{"root add 550,000", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 0, Amount: 550_000}, "", Receipt{550_000, 500_000, 50_000}},
+		{"root add 550,000", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 0, Amount: 550_000}, "", Receipt{TAO: 550_000, Alpha: 500_000, Fee: 50_000}},
 		// remove: the TAO out must be > min_stake (500,000). On netuid 1 gross = a - 1 here:
 		// a = 500,001 -> 1e12 - ceil(1e24/(1e12+500,001)) = 500,000 (fails); a = 500,002 -> 500,001.
 		{"remove gross 500,000", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 500_001}, "AMOUNT_TOO_LOW", Receipt{}},
-		{"remove gross 500,001", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 500_002}, "", Receipt{450_001, 500_002, 50_000}},
+		{"remove gross 500,001", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 500_002}, "", Receipt{TAO: 450_001, Alpha: 500_002, Fee: 50_000}},
 		{"root remove 500,000", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 0, Amount: 500_000}, "AMOUNT_TOO_LOW", Receipt{}},
-		{"root remove 500,001", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 0, Amount: 500_001}, "", Receipt{450_001, 500_001, 50_000}},
+		{"root remove 500,001", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 0, Amount: 500_001}, "", Receipt{TAO: 450_001, Alpha: 500_001, Fee: 50_000}},
 		{"remove 0", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 0}, "AMOUNT_TOO_LOW", Receipt{}},
 		// move: gross > 500,000 and TAO between legs (gross - 25,000) >= 525,000, i.e. gross >= 550,000.
 		// a = 549,999 -> gross 549,998 -> 524,998 between the legs.
@@ -208,11 +208,11 @@ func TestMinStakeBoundaries(t *testing.T) {
 		{"move gross 500,000", Order{Kind: SwapStake, Coldkey: "alice", Hotkey: "h1", FromNetUID: 1, ToNetUID: 2, Amount: 500_001}, "AMOUNT_TOO_LOW", Receipt{}},
 		// a = 550,001 -> gross 550,000 -> 525,000 between the legs: ok. Second leg on netuid 2:
 		// net 500,000; alpha left ceil(2e24/(1e12+5e5)) = ceil(1,999,999,000,000.4999) -> out 999,999.
-		{"move between legs 525,000", Order{Kind: SwapStake, Coldkey: "alice", Hotkey: "h1", FromNetUID: 1, ToNetUID: 2, Amount: 550_001}, "", Receipt{525_000, 999_999, 50_000}},
+		{"move between legs 525,000", Order{Kind: SwapStake, Coldkey: "alice", Hotkey: "h1", FromNetUID: 1, ToNetUID: 2, Amount: 550_001}, "", Receipt{TAO: 525_000, Alpha: 999_999, Fee: 50_000}},
 		// root -> root move: 549,999 -> 524,999 between the legs (fails); 550,000 -> 525,000 and
 		// 500,000 lands on the destination.
 		{"root move 549,999", Order{Kind: MoveStake, Coldkey: "alice", FromHotkey: "h1", ToHotkey: "h2", Amount: 549_999}, "AMOUNT_TOO_LOW", Receipt{}},
-		{"root move 550,000", Order{Kind: MoveStake, Coldkey: "alice", FromHotkey: "h1", ToHotkey: "h2", Amount: 550_000}, "", Receipt{525_000, 500_000, 50_000}},
+		{"root move 550,000", Order{Kind: MoveStake, Coldkey: "alice", FromHotkey: "h1", ToHotkey: "h2", Amount: 550_000}, "", Receipt{TAO: 525_000, Alpha: 500_000, Fee: 50_000}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -324,9 +324,9 @@ func TestLimitFills(t *testing.T) {
 		// ceil(1e24/(1.1e12 - 50,000)) = 909,090,950,414; out 90,909,049,586; T = 1.1e12.
 		// Final price 1.1e12/909,090,950,414 = 1.20999... <= 1.21.
 		{"buy partial", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 2e11, HasLimit: true, LimitPrice: mustPrice("1.21"), AllowPartial: true},
-			want{"", Receipt{1e11, 90_909_049_586, 50_000}, [2]uint64{1_100_000_000_000, 909_090_950_414}}},
+			want{"", Receipt{TAO: 1e11, Alpha: 90_909_049_586, Fee: 50_000}, [2]uint64{1_100_000_000_000, 909_090_950_414}}},
 		{"buy exactly the max, no partial", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 1e11, HasLimit: true, LimitPrice: mustPrice("1.21")},
-			want{"", Receipt{1e11, 90_909_049_586, 50_000}, [2]uint64{1_100_000_000_000, 909_090_950_414}}},
+			want{"", Receipt{TAO: 1e11, Alpha: 90_909_049_586, Fee: 50_000}, [2]uint64{1_100_000_000_000, 909_090_950_414}}},
 		{"buy 1 rao over the max, no partial", Order{Kind: AddStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 1e11 + 1, HasLimit: true, LimitPrice: mustPrice("1.21")},
 			want{code: "SLIPPAGE_TOO_HIGH"}},
 		// limit 1.000000001: isqrt(floor(1e24 * 1.000000001)) - 1e12 = 499 < 550,000.
@@ -335,7 +335,7 @@ func TestLimitFills(t *testing.T) {
 		// Sell with floor 0.64: a_max = isqrt(1e24/0.64) - 1e12 = 1.25e12 - 1e12 = 2.5e11. T left =
 		// ceil(1e24/1.25e12) = 8e11; gross 2e11; net 199,999,950,000; T = 8e11 + 50,000.
 		{"sell partial", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 4e11, HasLimit: true, LimitPrice: mustPrice("0.64"), AllowPartial: true},
-			want{"", Receipt{199_999_950_000, 2.5e11, 50_000}, [2]uint64{800_000_050_000, 1_250_000_000_000}}},
+			want{"", Receipt{TAO: 199_999_950_000, Alpha: 2.5e11, Fee: 50_000}, [2]uint64{800_000_050_000, 1_250_000_000_000}}},
 		{"sell over the max, no partial", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: 4e11, HasLimit: true, LimitPrice: mustPrice("0.64")},
 			want{code: "SLIPPAGE_TOO_HIGH"}},
 		// floor 0.9999999999: a_max = isqrt(floor(1e24/0.9999999999)) - 1e12 = 50 alpha -> gross < min.
@@ -343,7 +343,7 @@ func TestLimitFills(t *testing.T) {
 			want{code: "SLIPPAGE_TOO_HIGH"}},
 		// A zero limit on a sell is no limit: same as the plain remove of 1e9 (see TestAddRemoveStakeExact).
 		{"sell limit 0", Order{Kind: RemoveStake, Coldkey: "alice", Hotkey: "h1", NetUID: 1, Amount: e9, HasLimit: true, LimitPrice: mustPrice("0")},
-			want{"", Receipt{998_950_999, e9, 50_000}, [2]uint64{999_001_049_001, 1_001_000_000_000}}},
+			want{"", Receipt{TAO: 998_950_999, Alpha: e9, Fee: 50_000}, [2]uint64{999_001_049_001, 1_001_000_000_000}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -373,7 +373,7 @@ func TestMoves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r != (Receipt{9_900_965_099, 19_607_745_088, 50_000}) {
+		if r != (Receipt{TAO: 9_900_965_099, Alpha: 19_607_745_088, Fee: 50_000}) {
 			t.Fatalf("receipt %+v", r)
 		}
 		if pool(st.Subnet(1)) != [2]uint64{990_099_034_901, 1_010_000_000_000} || pool(st.Subnet(2)) != [2]uint64{1_009_900_965_099, 1_980_392_254_912} {
@@ -396,7 +396,7 @@ func TestMoves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r != (Receipt{9_900_965_099, 9_999_949_749, 50_000}) || pool(st.Subnet(1)) != [2]uint64{e12, 1_000_000_050_251} {
+		if r != (Receipt{TAO: 9_900_965_099, Alpha: 9_999_949_749, Fee: 50_000}) || pool(st.Subnet(1)) != [2]uint64{e12, 1_000_000_050_251} {
 			t.Fatalf("receipt %+v pool %v", r, pool(st.Subnet(1)))
 		}
 		if st.StakeOf("alice", "h9", 1) != 9_999_949_749 || st.StakeOf("alice", "h1", 1) != 3.9e11 {
@@ -414,7 +414,7 @@ func TestMoves(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Same legs as the move within one subnet; shares are minted at value per share 1.
-		if r != (Receipt{9_900_965_099, 9_999_949_749, 50_000}) || st.StakeOf("carol", "h1", 1) != 9_999_949_749 || st.StakeOf("alice", "h1", 1) != 3.9e11 {
+		if r != (Receipt{TAO: 9_900_965_099, Alpha: 9_999_949_749, Fee: 50_000}) || st.StakeOf("carol", "h1", 1) != 9_999_949_749 || st.StakeOf("alice", "h1", 1) != 3.9e11 {
 			t.Fatalf("receipt %+v carol %d", r, st.StakeOf("carol", "h1", 1))
 		}
 		if st.StakeOf("bob", "h1", 1) != 1e11 {
@@ -429,7 +429,7 @@ func TestMoves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r != (Receipt{999_975_000, 998_951_098, 50_000}) || st.RootTAO != 1e11-999_975_000 || st.UnnamedRoot != 25_000 {
+		if r != (Receipt{TAO: 999_975_000, Alpha: 998_951_098, Fee: 50_000}) || st.RootTAO != 1e11-999_975_000 || st.UnnamedRoot != 25_000 {
 			t.Fatalf("receipt %+v root %d unnamed %d", r, st.RootTAO, st.UnnamedRoot)
 		}
 		if pool(st.Subnet(1)) != [2]uint64{e12 + 999_975_000, 999_001_048_902} {
@@ -444,7 +444,7 @@ func TestMoves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r != (Receipt{998_975_999, 998_950_999, 50_000}) || st.RootTAO != 1e11+998_975_999 || st.UnnamedRoot != 25_000 {
+		if r != (Receipt{TAO: 998_975_999, Alpha: 998_950_999, Fee: 50_000}) || st.RootTAO != 1e11+998_975_999 || st.UnnamedRoot != 25_000 {
 			t.Fatalf("receipt %+v root %d unnamed %d", r, st.RootTAO, st.UnnamedRoot)
 		}
 		if st.StakeOf("alice", "h1", 0) != 1e11+998_950_999 || pool(st.Subnet(1)) != [2]uint64{999_001_024_001, 1_001_000_000_000} {
@@ -463,7 +463,7 @@ func TestMoves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r != (Receipt{26_334_013_989, 51_316_607_013, 50_000}) || st.StakeOf("alice", "h1", 1) != 4e11-27_046_276_694 {
+		if r != (Receipt{TAO: 26_334_013_989, Alpha: 51_316_607_013, Fee: 50_000}) || st.StakeOf("alice", "h1", 1) != 4e11-27_046_276_694 {
 			t.Fatalf("receipt %+v stake %d", r, st.StakeOf("alice", "h1", 1))
 		}
 		if pool(st.Subnet(1)) != [2]uint64{973_665_986_011, 1_027_046_276_694} || pool(st.Subnet(2)) != [2]uint64{1_026_334_013_989, 1_948_683_392_987} {

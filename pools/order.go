@@ -12,6 +12,9 @@ const (
 	MoveStake
 	TransferStake
 	SwapStake
+	RegisterNeuron // Coldkey registers Hotkey on NetUID, paying the registration burn
+	SetWeights     // Hotkey sets Weights on NetUID
+	RegisterSubnet // Coldkey registers a new subnet owned by it and Hotkey, paying the lock
 )
 
 // String returns the contract's name of the kind.
@@ -27,6 +30,12 @@ func (k OrderKind) String() string {
 		return "transfer_stake"
 	case SwapStake:
 		return "swap_stake"
+	case RegisterNeuron:
+		return "register_neuron"
+	case SetWeights:
+		return "set_weights"
+	case RegisterSubnet:
+		return "register_subnet"
 	}
 	return "unknown"
 }
@@ -52,6 +61,7 @@ type Order struct {
 	HasLimit     bool        // LimitPrice applies; without it the order takes any price
 	LimitPrice   dtaod.Price // worst final pool price (TAO per alpha), or origin/destination ratio for moves
 	AllowPartial bool        // fill what the limit allows instead of failing
+	Weights      []Weight    // SetWeights: (uid, value) pairs, any u16 scale (max-upscaled on store)
 }
 
 // Receipt is what an order did: the contract's amounts, so a backtest record and an API receipt
@@ -60,4 +70,7 @@ type Receipt struct {
 	TAO   dtaod.TAO   // add: debited gross; remove: credited net; move: TAO between the legs
 	Alpha dtaod.Alpha // add/move: alpha credited; remove: alpha sold
 	Fee   dtaod.TAO   // fee charged (both halves for a move)
+	// RegisterNeuron: the uid taken; RegisterSubnet: the netuid created (uid 0 is the owner).
+	UID    uint16
+	NetUID dtaod.NetUID
 }

@@ -12,26 +12,62 @@ import (
 	"github.com/holiman/uint256"
 )
 
-// Neuron is a hotkey registered on a subnet. Coldkey owns the hotkey and receives its take.
+// Neuron is a hotkey registered on a subnet (its index in Subnet.Neurons is its UID). Coldkey
+// owns the hotkey and receives its take and incentive.
 type Neuron struct {
-	Hotkey  string
-	Coldkey string
+	Hotkey          string
+	Coldkey         string
+	RegisteredAt    dtaod.Block
+	LastUpdate      dtaod.Block // block of its last weights (registration counts)
+	ValidatorPermit bool
+	Weights         []Weight // sparse, sorted by uid, max-upscaled to u16
+	Bonds           []Weight // sparse, sorted by uid
+
+	// The last epoch's results, as the chain stores them (u16 proportions), and its emission.
+	Rank, Trust, Consensus, Incentive, Dividends, ValidatorTrust, PruningScore uint16
+	Active                                                                     bool
+	Emission                                                                   dtaod.Alpha
+
+	// alphaPool and rootPool cache the hotkey's share pools: an epoch reads every neuron's stake,
+	// and a string-keyed map lookup per neuron per epoch dominated large backtests. Pools are
+	// never removed from the state, so a cached pointer stays valid.
+	alphaPool, rootPool *SharePool
+}
+
+// NeuronStake is the stake of the subnet's neuron uid: alpha on the subnet and TAO on root.
+func (st *State) NeuronStake(s *Subnet, uid int) (alpha, root uint64) {
+	n := &s.Neurons[uid]
+	if n.alphaPool == nil {
+		n.alphaPool = st.stakes[stakeKey{n.Hotkey, s.NetUID}]
+	}
+	if n.rootPool == nil {
+		n.rootPool = st.stakes[stakeKey{n.Hotkey, dtaod.Root}]
+	}
+	if n.alphaPool != nil {
+		alpha = n.alphaPool.Value
+	}
+	if n.rootPool != nil {
+		root = n.rootPool.Value
+	}
+	return alpha, root
 }
 
 // Subnet is one subnet: its pool, its alpha outside the pool, its moving price, and what the
 // coinbase has set aside for the next epoch.
 type Subnet struct {
-	NetUID              dtaod.NetUID
-	TAOIn               dtaod.TAO   // pool TAO reserve (SubnetTAO)
-	AlphaIn             dtaod.Alpha // pool alpha reserve (SubnetAlphaIn)
-	AlphaOut            dtaod.Alpha // alpha outside the pool: stake plus pending (SubnetAlphaOut)
-	MovingPrice         dtaod.Fixed
-	Tempo               uint16
-	RegistrationAllowed bool
-	OwnerColdkey        string
-	OwnerHotkey         string
-	RegisteredAt        dtaod.Block // drives the moving-price ramp
-	Neurons             []Neuron    // UID order
+	NetUID               dtaod.NetUID
+	TAOIn                dtaod.TAO   // pool TAO reserve (SubnetTAO)
+	AlphaIn              dtaod.Alpha // pool alpha reserve (SubnetAlphaIn)
+	AlphaOut             dtaod.Alpha // alpha outside the pool: stake plus pending (SubnetAlphaOut)
+	MovingPrice          dtaod.Fixed
+	Tempo                uint16
+	RegistrationAllowed  bool
+	OwnerColdkey         string
+	OwnerHotkey          string
+	RegisteredAt         dtaod.Block // drives the moving-price ramp
+	Neurons              []Neuron    // UID order
+	MaxAllowedUIDs       uint16
+	MaxAllowedValidators uint16
 
 	// VolumeHi:VolumeLo is the 128-bit running sum of the TAO side of every swap; 128 bits so a
 	// months-long busy backtest can never wrap it.
@@ -95,6 +131,13 @@ type State struct {
 
 	taoOffset uint256.Int // see Seal
 	sealed    bool
+
+	// Height is the block being applied: operations that depend on time (rate limits, immunity,
+	// the lock cost) read it. The engine sets it.
+	Height dtaod.Block
+	// NetworkLastLock and NetworkLastLockBlock are the last subnet lock paid (spec section 8).
+	NetworkLastLock      dtaod.TAO
+	NetworkLastLockBlock dtaod.Block
 }
 
 // NewState returns an empty network with only root.
@@ -122,6 +165,16 @@ func (st *State) AddSubnet(s *Subnet) bool {
 
 // Subnet returns the subnet, or nil (also for root, which has no pool).
 func (st *State) Subnet(n dtaod.NetUID) *Subnet { return st.byNet[n] }
+
+// UID returns the hotkey's uid on the subnet, or -1.
+func (s *Subnet) UID(hotkey string) int {
+	for i := range s.Neurons {
+		if s.Neurons[i].Hotkey == hotkey {
+			return i
+		}
+	}
+	return -1
+}
 
 // Exists reports whether netuid names root or a subnet.
 func (st *State) Exists(n dtaod.NetUID) bool { return n == dtaod.Root || st.byNet[n] != nil }
@@ -217,16 +270,32 @@ func (st *State) Clone() *State {
 	c := NewState()
 	c.TotalIssuance, c.RootTAO, c.UnnamedRoot, c.BurnShortfall = st.TotalIssuance, st.RootTAO, st.UnnamedRoot, st.BurnShortfall
 	c.taoOffset, c.sealed = st.taoOffset, st.sealed
+	c.Height, c.NetworkLastLock, c.NetworkLastLockBlock = st.Height, st.NetworkLastLock, st.NetworkLastLockBlock
 	for k, v := range st.Free {
 		c.Free[k] = v
 	}
 	for _, s := range st.Subnets {
 		n := *s
 		n.Neurons = append([]Neuron(nil), s.Neurons...)
+		for i := range n.Neurons {
+			n.Neurons[i].Weights = append([]Weight(nil), s.Neurons[i].Weights...)
+			n.Neurons[i].Bonds = append([]Weight(nil), s.Neurons[i].Bonds...)
+		}
 		c.AddSubnet(&n)
 	}
 	for k, sp := range st.stakes {
 		c.stakes[k] = sp.clone()
+	}
+	for _, s := range c.Subnets { // the cached pools must be the copy's, not st's
+		for i := range s.Neurons {
+			n := &s.Neurons[i]
+			if n.alphaPool != nil {
+				n.alphaPool = c.stakes[stakeKey{n.Hotkey, s.NetUID}]
+			}
+			if n.rootPool != nil {
+				n.rootPool = c.stakes[stakeKey{n.Hotkey, dtaod.Root}]
+			}
+		}
 	}
 	return c
 }

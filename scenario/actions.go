@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/pools"
@@ -10,15 +11,22 @@ import (
 
 // orderKinds maps the contract's action types (and our swap_stake) to order kinds.
 var orderKinds = map[string]pools.OrderKind{
-	"add_stake":      pools.AddStake,
-	"remove_stake":   pools.RemoveStake,
-	"move_stake":     pools.MoveStake,
-	"transfer_stake": pools.TransferStake,
-	"swap_stake":     pools.SwapStake,
+	"add_stake":       pools.AddStake,
+	"remove_stake":    pools.RemoveStake,
+	"move_stake":      pools.MoveStake,
+	"transfer_stake":  pools.TransferStake,
+	"swap_stake":      pools.SwapStake,
+	"register_neuron": pools.RegisterNeuron,
+	"set_weights":     pools.SetWeights,
+	"register_subnet": pools.RegisterSubnet,
 }
 
 // actionTypes lists every type for suggestions and messages, in the order the help shows them.
-var actionTypes = []string{"add_stake", "remove_stake", "move_stake", "transfer_stake", "swap_stake", "set_params"}
+var actionTypes = []string{"add_stake", "remove_stake", "move_stake", "transfer_stake", "swap_stake",
+	"register_neuron", "set_weights", "register_subnet", "set_params"}
+
+// actionTypeList is actionTypes as prose: "a, b ... or z".
+var actionTypeList = strings.Join(actionTypes[:len(actionTypes)-1], ", ") + " or " + actionTypes[len(actionTypes)-1]
 
 // actions reads the actions list. first..last is the range of simulated blocks; rangeOK is false
 // when start_block or blocks is itself invalid, so the range is not checked against a guess.
@@ -45,7 +53,7 @@ func (p *parser) actions(n *node, first, last uint64, rangeOK bool) []Action {
 				if s := suggest(typ, actionTypes); s != "" {
 					reason += fmt.Sprintf(" (did you mean %q?)", s)
 				} else {
-					reason += " (want add_stake, remove_stake, move_stake, transfer_stake, swap_stake or set_params)"
+					reason += " (want " + actionTypeList + ")"
 				}
 				p.fail(v.pos, path+".type", "%s", reason)
 				typ = ""
@@ -75,8 +83,9 @@ func (p *parser) actions(n *node, first, last uint64, rangeOK bool) []Action {
 	return out
 }
 
-// order reads the fields of a stake order. Moves of every kind fill From*/To* so the engine can
-// treat them uniformly; add and remove use Hotkey and NetUID.
+// order reads the fields of an order. Moves of every kind fill From*/To* so the engine can treat
+// them uniformly; add and remove use Hotkey and NetUID. The registrations and set_weights take
+// no amount, limit or partial fill; set_weights is signed by the hotkey, so it has no coldkey.
 func (p *parser) order(o *object, path string, kind pools.OrderKind) pools.Order {
 	ord := pools.Order{Kind: kind}
 	key := func(name string) string {
@@ -93,7 +102,9 @@ func (p *parser) order(o *object, path string, kind pools.OrderKind) pools.Order
 		}
 		return 0
 	}
-	ord.Coldkey = key("coldkey")
+	if kind != pools.SetWeights {
+		ord.Coldkey = key("coldkey")
+	}
 	switch kind {
 	case pools.AddStake, pools.RemoveStake:
 		ord.Hotkey = key("hotkey")
@@ -114,6 +125,22 @@ func (p *parser) order(o *object, path string, kind pools.OrderKind) pools.Order
 		ord.FromHotkey, ord.ToHotkey = ord.Hotkey, ord.Hotkey
 		ord.FromNetUID = netuid("from_netuid")
 		ord.ToNetUID = netuid("to_netuid")
+	case pools.RegisterNeuron:
+		ord.Hotkey = key("hotkey")
+		ord.NetUID = netuid("netuid")
+		return ord
+	case pools.SetWeights:
+		ord.Hotkey = key("hotkey")
+		ord.NetUID = netuid("netuid")
+		if v := o.require("weights"); v != nil {
+			// The subnet's neurons at that block are known only at run time; the engine checks
+			// the uids then and fails the action with a code.
+			ord.Weights, _ = p.weightMap(v, path+".weights", -1, 0, "weights")
+		}
+		return ord
+	case pools.RegisterSubnet:
+		ord.Hotkey = key("hotkey")
+		return ord
 	}
 	if v := o.require("amount"); v != nil {
 		ord.Amount, _ = p.amount(v, path+".amount")

@@ -163,6 +163,9 @@ func (p *parser) record(n *node) Record {
 	if v := o.get("accounts"); v != nil {
 		r.Accounts, _ = p.boolOf(v, "record.accounts")
 	}
+	if v := o.get("bonds"); v != nil {
+		r.Bonds, _ = p.boolOf(v, "record.bonds")
+	}
 	o.done("")
 	return r
 }
@@ -197,6 +200,12 @@ var emissionShares = map[string]dtaod.EmissionShare{
 	"tao_reserve":  dtaod.ShareTAOReserve,
 }
 
+// The consensus modes by their contract names.
+var consensusModes = map[string]dtaod.ConsensusMode{
+	"yuma":      dtaod.ConsensusYuma,
+	"aggregate": dtaod.ConsensusAggregate,
+}
+
 // parsePatch reads a params object: the top-level params, a regime's and a set_params action's
 // share one schema. Problems are recorded in p (so they are reported with the rest, in file
 // order) and also returned, as an *ErrorList of this object's problems only, for callers that
@@ -219,6 +228,23 @@ func (p *parser) parsePatch(n *node, path string) (dtaod.ParamsPatch, error) {
 		if v := o.get(key); v != nil {
 			if f, ok := p.fixed(v, join(path, key), true); ok {
 				return &f
+			}
+		}
+		return nil
+	}
+	u16 := func(key, want string) *uint16 {
+		if v := o.get(key); v != nil {
+			if n, ok := p.uintIn(v, join(path, key), 0, math.MaxUint16, want); ok {
+				n16 := uint16(n)
+				return &n16
+			}
+		}
+		return nil
+	}
+	u64 := func(key string, lo uint64) *uint64 {
+		if v := o.get(key); v != nil {
+			if n, ok := p.uintIn(v, join(path, key), lo, math.MaxUint64, "a number of blocks"); ok {
+				return &n
 			}
 		}
 		return nil
@@ -269,6 +295,27 @@ func (p *parser) parsePatch(n *node, path string) (dtaod.ParamsPatch, error) {
 		}
 	}
 	q.ValidatorTake = share("validator_take")
+
+	if v := o.get("consensus"); v != nil {
+		if s, ok := p.stringOf(v, join(path, "consensus")); ok {
+			if m, ok := consensusModes[s]; ok {
+				q.Consensus = &m
+			} else {
+				p.fail(v.pos, join(path, "consensus"), "must be \"yuma\" or \"aggregate\", got %s", describe(v))
+			}
+		}
+	}
+	q.RegistrationBurn = amount("registration_burn")
+	q.MaxAllowedUIDs = u16("max_allowed_uids", "a number of neuron slots")
+	q.MaxAllowedValidators = u16("max_allowed_validators", "a number of validator permits")
+	q.ImmunityPeriod = u64("immunity_period", 0)
+	q.ActivityCutoff = u64("activity_cutoff", 0)
+	q.WeightsRateLimit = u64("weights_rate_limit", 0)
+	q.Kappa = share("kappa")
+	q.BondsMovingAverage = share("bonds_moving_average")
+	q.NetworkMinLock = amount("network_min_lock")
+	q.NetworkLockReductionInterval = u64("network_lock_reduction_interval", 1)
+	q.SubnetLimit = u16("subnet_limit", "a number of subnets")
 	o.done("")
 
 	if p.count() > before {

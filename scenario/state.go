@@ -15,6 +15,9 @@ type subnetIn struct {
 	// alphaOutBad is set when alpha_out was given but invalid (already reported).
 	alphaOutBad bool
 	path        string
+	// maxUIDsFrom names where MaxAllowedUIDs came from, for the neuron count error; "" when the
+	// subnet's max_allowed_uids was invalid (already reported), so the count is not checked.
+	maxUIDsFrom string
 }
 
 // stakeKey identifies a stake position; a scenario may list each at most once.
@@ -121,7 +124,25 @@ func (p *parser) state(n *node, params dtaod.Params) State {
 	}
 	sort.SliceStable(st.Subnets, func(i, j int) bool { return st.Subnets[i].NetUID < st.Subnets[j].NetUID })
 
-	st.Neurons = p.neurons(o.get("neurons"), byNetUID)
+	// The first occurrence of each netuid holds its limits (a duplicate is already reported).
+	limits := map[dtaod.NetUID]*subnetIn{}
+	for _, in := range subnets {
+		if byNetUID[in.sn.NetUID] == in.path {
+			limits[in.sn.NetUID] = in
+		}
+	}
+	var reg roster
+	st.Neurons, reg = p.neurons(o.get("neurons"), byNetUID, limits)
+	st.Weights = p.weightRows(o.get("weights"), "state.weights", "weights", byNetUID, reg)
+	st.Bonds = p.weightRows(o.get("bonds"), "state.bonds", "bonds", byNetUID, reg)
+	if v := o.get("network_last_lock"); v != nil {
+		a, _ := p.amount(v, "state.network_last_lock")
+		st.NetworkLastLock = dtaod.TAO(a)
+	}
+	if v := o.get("network_last_lock_block"); v != nil {
+		b, _ := p.uintIn(v, "state.network_last_lock_block", 0, math.MaxUint64, "a block number")
+		st.NetworkLastLockBlock = dtaod.Block(b)
+	}
 	o.done("")
 	return st
 }
@@ -137,6 +158,9 @@ func (p *parser) subnets(n *node, params dtaod.Params) ([]*subnetIn, map[dtaod.N
 		sn := &in.sn
 		sn.Tempo = params.DefaultTempo
 		sn.RegistrationAllowed = true
+		sn.MaxAllowedUIDs = params.MaxAllowedUIDs
+		sn.MaxAllowedValidators = params.MaxAllowedValidators
+		in.maxUIDsFrom = "params.max_allowed_uids"
 		if v := o.require("netuid"); v != nil {
 			id, ok := p.netuid(v, path+".netuid", 0)
 			switch {
@@ -184,6 +208,19 @@ func (p *parser) subnets(n *node, params dtaod.Params) ([]*subnetIn, map[dtaod.N
 		if v := o.get("owner_hotkey"); v != nil {
 			sn.OwnerHotkey, _ = p.stringOf(v, path+".owner_hotkey")
 		}
+		if v := o.get("max_allowed_uids"); v != nil {
+			in.maxUIDsFrom = ""
+			if m, ok := p.uintIn(v, path+".max_allowed_uids", 0, math.MaxUint16, "a number of neuron slots"); ok {
+				sn.MaxAllowedUIDs = uint16(m)
+				in.maxUIDsFrom = path + ".max_allowed_uids"
+			}
+		}
+		if v := o.get("max_allowed_validators"); v != nil {
+			if m, ok := p.uintIn(v, path+".max_allowed_validators", 0, math.MaxUint16,
+				"a number of validator permits"); ok {
+				sn.MaxAllowedValidators = uint16(m)
+			}
+		}
 		o.done("")
 		out = append(out, in)
 	}
@@ -218,14 +255,25 @@ func (p *parser) balances(n *node) []Balance {
 	return out
 }
 
-// neurons reads state.neurons, keeping file order (it is the UID order of each subnet).
-func (p *parser) neurons(n *node, byNetUID map[dtaod.NetUID]string) []Neuron {
+// registration is a hotkey on a subnet.
+type registration struct {
+	netuid dtaod.NetUID
+	hotkey string
+}
+
+// roster is what weights and bonds rows are checked against: how many UIDs each subnet has (every
+// neuron listed on a valid subnet takes one, in list order) and which hotkeys hold them.
+type roster struct {
+	count  map[dtaod.NetUID]int
+	hotkey map[registration]bool
+}
+
+// neurons reads state.neurons, keeping file order (it is the UID order of each subnet). limits
+// holds each listed subnet, whose max_allowed_uids bounds its neuron count.
+func (p *parser) neurons(n *node, byNetUID map[dtaod.NetUID]string, limits map[dtaod.NetUID]*subnetIn) ([]Neuron, roster) {
 	var out []Neuron
-	type reg struct {
-		netuid dtaod.NetUID
-		hotkey string
-	}
-	seen := map[reg]string{}
+	reg := roster{count: map[dtaod.NetUID]int{}, hotkey: map[registration]bool{}}
+	seen := map[registration]string{}
 	for i, item := range p.list(n, "state.neurons") {
 		path := index("state.neurons", i)
 		o := p.object(item, path)
@@ -243,23 +291,100 @@ func (p *parser) neurons(n *node, byNetUID map[dtaod.NetUID]string) []Neuron {
 				}
 			}
 		}
+		if netOK {
+			reg.count[nr.NetUID]++
+			if in := limits[nr.NetUID]; in != nil && in.maxUIDsFrom != "" &&
+				reg.count[nr.NetUID] == int(in.sn.MaxAllowedUIDs)+1 {
+				p.fail(item.pos, path, "subnet %d lists more neurons than its max_allowed_uids %d (%s)",
+					nr.NetUID, in.sn.MaxAllowedUIDs, in.maxUIDsFrom)
+			}
+		}
 		if v := o.require("hotkey"); v != nil {
 			var ok bool
 			if nr.Hotkey, ok = p.key(v, path+".hotkey"); ok && netOK {
-				r := reg{nr.NetUID, nr.Hotkey}
+				r := registration{nr.NetUID, nr.Hotkey}
 				if first, dup := seen[r]; dup {
 					p.fail(v.pos, path+".hotkey", "hotkey %q is already registered on subnet %d (at %s)",
 						nr.Hotkey, nr.NetUID, first)
 				} else {
 					seen[r] = path
+					reg.hotkey[r] = true
 				}
 			}
 		}
 		if v := o.require("coldkey"); v != nil {
 			nr.Coldkey, _ = p.key(v, path+".coldkey")
 		}
+		if v := o.get("registered_at"); v != nil {
+			b, _ := p.uintIn(v, path+".registered_at", 0, math.MaxUint64, "a block number")
+			nr.RegisteredAt = dtaod.Block(b)
+		}
+		if v := o.get("last_update"); v != nil {
+			b, _ := p.uintIn(v, path+".last_update", 0, math.MaxUint64, "a block number")
+			nr.LastUpdate = dtaod.Block(b)
+		}
+		if v := o.get("validator_permit"); v != nil {
+			if b, ok := p.boolOf(v, path+".validator_permit"); ok {
+				nr.ValidatorPermit = &b
+			}
+		}
 		o.done("")
 		out = append(out, nr)
+	}
+	return out, reg
+}
+
+// weightRows reads state.weights or state.bonds (field is the row's map key, "weights" or
+// "bonds"): one row per (netuid, hotkey), the hotkey a neuron of the subnet, uids below the
+// subnet's neuron count.
+func (p *parser) weightRows(n *node, listPath, field string, byNetUID map[dtaod.NetUID]string, reg roster) []WeightRow {
+	var out []WeightRow
+	seen := map[registration]string{}
+	for i, item := range p.list(n, listPath) {
+		path := index(listPath, i)
+		o := p.object(item, path)
+		var r WeightRow
+		netOK := false
+		if v := o.require("netuid"); v != nil {
+			r.NetUID, netOK = p.netuid(v, path+".netuid", 0)
+			if netOK {
+				if r.NetUID == dtaod.Root {
+					p.fail(v.pos, path+".netuid", "must be a listed subnet, got 0 (root has no neurons)")
+					netOK = false
+				} else if _, listed := byNetUID[r.NetUID]; !listed {
+					p.fail(v.pos, path+".netuid", "subnet %d is not listed in state.subnets", r.NetUID)
+					netOK = false
+				}
+			}
+		}
+		keyOK := false
+		if v := o.require("hotkey"); v != nil {
+			if r.Hotkey, keyOK = p.key(v, path+".hotkey"); keyOK && netOK {
+				if !reg.hotkey[registration{r.NetUID, r.Hotkey}] {
+					p.fail(v.pos, path+".hotkey", "hotkey %q is not a neuron of subnet %d (list it in state.neurons)",
+						r.Hotkey, r.NetUID)
+					keyOK = false
+				}
+			}
+		}
+		if v := o.require(field); v != nil {
+			limit := -1 // uids are only checked against the u16 range when the subnet is unknown
+			if netOK {
+				limit = reg.count[r.NetUID]
+			}
+			r.Entries, _ = p.weightMap(v, path+"."+field, limit, r.NetUID, field)
+		}
+		if netOK && keyOK {
+			k := registration{r.NetUID, r.Hotkey}
+			if first, dup := seen[k]; dup {
+				p.fail(item.pos, path, "duplicate %s row for hotkey %q on subnet %d (also at %s)",
+					field, r.Hotkey, r.NetUID, first)
+			} else {
+				seen[k] = path
+			}
+		}
+		o.done("")
+		out = append(out, r)
 	}
 	return out
 }

@@ -26,6 +26,10 @@ type Scenario struct {
 type Record struct {
 	Every    uint64 // >= 1
 	Accounts bool
+	Bonds    bool // include each neuron's bonds row in epoch records
+	// NoNeurons leaves the per-neuron lists out of epoch records (record.neurons: false): a
+	// whole-network study of 128 subnets x 320 neurons would otherwise write gigabytes.
+	NoNeurons bool
 }
 
 // Regime is a parameter change taking effect at FromBlock, before its coinbase.
@@ -37,11 +41,25 @@ type Regime struct {
 // State is the starting state of the network.
 type State struct {
 	TotalIssuance dtaod.TAO
-	RootTAO       dtaod.TAO // resolved: defaults to the sum of root stakes, never below it
-	Subnets       []Subnet  // sorted by netuid, unique, none is 0
-	Balances      []Balance // unique coldkeys
-	Stakes        []Stake   // netuid 0 is root stake in TAO
-	Neurons       []Neuron  // in file order per subnet (UID order)
+	RootTAO       dtaod.TAO   // resolved: defaults to the sum of root stakes, never below it
+	Subnets       []Subnet    // sorted by netuid, unique, none is 0
+	Balances      []Balance   // unique coldkeys
+	Stakes        []Stake     // netuid 0 is root stake in TAO
+	Neurons       []Neuron    // in file order per subnet (UID order)
+	Weights       []WeightRow // weights set before the start, one row per (netuid, hotkey)
+	Bonds         []WeightRow // bonds held at the start, one row per (netuid, hotkey)
+
+	// NetworkLastLock and NetworkLastLockBlock drive the subnet lock cost (spec section 8): 0
+	// and 0 mean no subnet was ever registered by lock, so the next costs the minimum lock.
+	NetworkLastLock      dtaod.TAO
+	NetworkLastLockBlock dtaod.Block
+}
+
+// WeightRow is one hotkey's weights (or bonds) on a subnet: u16 values by uid.
+type WeightRow struct {
+	NetUID  dtaod.NetUID
+	Hotkey  string         // must be a neuron of the subnet
+	Entries []pools.Weight // sorted by uid, unique, uids below the subnet's neuron count
 }
 
 // Subnet is one subnet's starting state.
@@ -55,6 +73,9 @@ type Subnet struct {
 	RegistrationAllowed bool   // default true
 	OwnerColdkey        string
 	OwnerHotkey         string
+	// MaxAllowedUIDs and MaxAllowedValidators default to params (resolved).
+	MaxAllowedUIDs       uint16
+	MaxAllowedValidators uint16
 }
 
 // Balance is a coldkey's free TAO.
@@ -76,6 +97,11 @@ type Neuron struct {
 	NetUID  dtaod.NetUID
 	Hotkey  string
 	Coldkey string
+	// RegisteredAt and LastUpdate (last weights) default to 0. ValidatorPermit nil means the
+	// engine computes the permits at genesis: the top max_allowed_validators by stake weight.
+	RegisteredAt    dtaod.Block
+	LastUpdate      dtaod.Block
+	ValidatorPermit *bool
 }
 
 // ActionType is the type of an action: a stake order or a parameter change.

@@ -3,10 +3,12 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/dtaod/dtaod"
+	"github.com/dtaod/dtaod/pools"
 	"github.com/shopspring/decimal"
 )
 
@@ -438,4 +440,61 @@ func priceReason(err error) string {
 		return "too large"
 	}
 	return err.Error()
+}
+
+// ---- weights ----
+
+// weightMap reads an object mapping uids to u16 values ({"0": 65535, "3": 100}; YAML may write
+// the keys as integers), the shape of state.weights, state.bonds and set_weights. Entries come
+// back sorted by uid, whatever the order of the file's keys. A uid is a value, not a spelling:
+// "1" and "01" are the same uid, and listing both is an error. With limit >= 0 every uid must be
+// below it (the neuron count of netuid); with limit < 0 any u16 uid is allowed. what is
+// "weights" or "bonds", for messages.
+func (p *parser) weightMap(n *node, path string, limit int, netuid dtaod.NetUID, what string) ([]pools.Weight, bool) {
+	if n.kind != kObject {
+		p.fail(n.pos, path, `must be an object mapping uids to values, such as {"0": 65535, "3": 100}, got %s`,
+			describe(n))
+		return nil, false
+	}
+	want := "a weight"
+	if what == "bonds" {
+		want = "a bond value"
+	}
+	ok := true
+	var out []pools.Weight
+	keys := map[uint64]string{}
+	for _, f := range n.fields {
+		fpath := join(path, f.key)
+		uid, why := parseDigits(f.key)
+		if why == "" && uid > math.MaxUint16 {
+			why = "above 65535"
+		}
+		uidOK := why == ""
+		switch {
+		case !uidOK:
+			p.fail(f.pos, fpath, "the key must be a uid (0..65535, in decimal digits), got %q (%s)",
+				truncate(f.key), why)
+		case keys[uid] != "":
+			p.fail(f.pos, fpath, "duplicate uid %d (also written as key %q)", uid, keys[uid])
+			uidOK = false
+		case limit == 0:
+			p.fail(f.pos, fpath, "uid %d is out of range: subnet %d has no neurons in state.neurons", uid, netuid)
+			uidOK = false
+		case limit > 0 && uid >= uint64(limit):
+			p.fail(f.pos, fpath, "uid %d is out of range: subnet %d has %d neurons in state.neurons (uids 0..%d)",
+				uid, netuid, limit, limit-1)
+			uidOK = false
+		}
+		if uidOK {
+			keys[uid] = f.key
+		}
+		v, valOK := p.uintIn(f.val, fpath, 0, math.MaxUint16, want)
+		if !uidOK || !valOK {
+			ok = false
+			continue
+		}
+		out = append(out, pools.Weight{UID: uint16(uid), Value: uint16(v)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	return out, ok
 }

@@ -24,29 +24,7 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // the checked-in records. After an intended change to the engine, regenerate with
 // `go test ./cmd/dtaod -run TestGolden -update` and review the diff.
 func TestGolden(t *testing.T) {
-	const in, want = "../../testdata/golden-3x10k.json", "../../testdata/golden-3x10k.jsonl"
-	code, out, errs := runCmd(t, "backtest", "-check", in)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	if *update {
-		if err := os.WriteFile(want, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	golden, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if out != string(golden) {
-		ol, gl := strings.Split(out, "\n"), strings.Split(string(golden), "\n")
-		for i := range min(len(ol), len(gl)) {
-			if ol[i] != gl[i] {
-				t.Fatalf("output differs from %s at line %d:\n got %.400s\nwant %.400s", want, i+1, ol[i], gl[i])
-			}
-		}
-		t.Fatalf("output differs from %s: %d lines, want %d", want, len(ol), len(gl))
-	}
+	out := golden(t, "../../testdata/golden-3x10k.json", "../../testdata/golden-3x10k.jsonl")
 	// The record schedule: every 500 blocks from start_block 1000, and after the last block.
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 20 {
@@ -77,9 +55,92 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// golden runs a scenario with the conservation check on and compares its output byte for byte
+// with the checked-in records (rewritten with -update).
+func golden(t *testing.T, in, want string) string {
+	t.Helper()
+	code, out, errs := runCmd(t, "backtest", "-check", in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if *update {
+		if err := os.WriteFile(want, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pinned, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if out != string(pinned) {
+		ol, gl := strings.Split(out, "\n"), strings.Split(string(pinned), "\n")
+		for i := range min(len(ol), len(gl)) {
+			if ol[i] != gl[i] {
+				t.Fatalf("output differs from %s at line %d:\n got %.400s\nwant %.400s", want, i+1, ol[i], gl[i])
+			}
+		}
+		t.Fatalf("output differs from %s: %d lines, want %d", want, len(ol), len(gl))
+	}
+	return out
+}
+
+// TestGoldenYuma runs 2 subnets of 8 validators and 64 miners for 20 epochs of Yuma consensus
+// (scripts/gen_scenarios.py), with weights, bonds, a pruning registration and a subnet
+// registration, and pins its output. Regenerate with -update after an intended change.
+func TestGoldenYuma(t *testing.T) {
+	out := golden(t, "../../testdata/golden-yuma-2x72.json", "../../testdata/golden-yuma-2x72.jsonl")
+	modes := map[string]int{}
+	codes := map[string]bool{}
+	var incentive, withBonds int
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r struct {
+			Actions []struct {
+				OK    bool   `json:"ok"`
+				Error string `json:"error"`
+			} `json:"actions"`
+			Epochs []struct {
+				NetUID  int    `json:"netuid"`
+				Mode    string `json:"mode"`
+				Neurons []struct {
+					IncentiveAlpha uint64      `json:"incentive_alpha"`
+					Bonds          [][2]uint16 `json:"bonds"`
+				} `json:"neurons"`
+			} `json:"epochs"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range r.Actions {
+			codes[a.Error] = true
+		}
+		for _, e := range r.Epochs {
+			modes[e.Mode]++
+			for _, n := range e.Neurons {
+				if n.IncentiveAlpha > 0 {
+					incentive++
+				}
+				if len(n.Bonds) > 0 {
+					withBonds++
+				}
+			}
+		}
+	}
+	if modes["yuma"] != 40 {
+		t.Errorf("%d yuma epochs, want 40 (20 on each of 2 subnets): %v", modes["yuma"], modes)
+	}
+	if incentive == 0 || withBonds == 0 {
+		t.Errorf("no miner incentive (%d) or no bonds (%d) in the records", incentive, withBonds)
+	}
+	for _, c := range []string{"WEIGHTS_RATE_LIMITED", "NO_VALIDATOR_PERMIT", "INVALID_UID", "INVALID_WEIGHTS", "ALREADY_REGISTERED", "INSUFFICIENT_BALANCE"} {
+		if !codes[c] {
+			t.Errorf("the Yuma golden scenario never fails with %s", c)
+		}
+	}
+}
+
 // TestDeterministic: the same file gives byte-identical output on every run, in JSON and YAML.
 func TestDeterministic(t *testing.T) {
-	for _, f := range []string{"../../examples/basic.yaml", "../../testdata/golden-3x10k.json"} {
+	for _, f := range []string{"../../examples/basic.yaml", "../../testdata/golden-3x10k.json", "../../testdata/golden-yuma-2x72.json"} {
 		_, a, _ := runCmd(t, "backtest", f)
 		_, b, _ := runCmd(t, "backtest", f)
 		if a == "" || a != b {
