@@ -38,6 +38,8 @@ RECORD
   accounts  bool     also write balances and stakes of every coldkey in each record
                                                                                   default false
   bonds     bool     also write each neuron's bonds row in epochs[].neurons[]     default false
+  neurons   bool     write epochs[].neurons[] at all; false for whole-network studies, where
+                     128 subnets x 320 neurons would write gigabytes              default true
 
 PARAMS (defaults are the chain's values at the dTAO launch, Feb 2025)
   block_emission               amount   TAO minted per block before any halving  1000000000

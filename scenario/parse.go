@@ -166,6 +166,10 @@ func (p *parser) record(n *node) Record {
 	if v := o.get("bonds"); v != nil {
 		r.Bonds, _ = p.boolOf(v, "record.bonds")
 	}
+	if v := o.get("neurons"); v != nil {
+		on, ok := p.boolOf(v, "record.neurons")
+		r.NoNeurons = ok && !on
+	}
 	o.done("")
 	return r
 }

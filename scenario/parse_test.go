@@ -683,3 +683,22 @@ func TestEveryErrorOfARow(t *testing.T) {
 		t.Errorf("errors %v\nwant %s", &ErrorList{errs}, want)
 	}
 }
+
+func TestRecordNeurons(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		off  bool
+	}{
+		{`{"version":1,"blocks":1}`, false},
+		{`{"version":1,"blocks":1,"record":{"neurons":true}}`, false},
+		{`{"version":1,"blocks":1,"record":{"neurons":false}}`, true},
+	} {
+		sc, err := Parse([]byte(tc.body), FormatJSON)
+		if err != nil || sc.Record.NoNeurons != tc.off {
+			t.Errorf("%s: NoNeurons %v, err %v; want %v", tc.body, sc != nil && sc.Record.NoNeurons, err, tc.off)
+		}
+	}
+	if _, err := Parse([]byte(`{"version":1,"blocks":1,"record":{"neurons":"no"}}`), FormatJSON); err == nil || !strings.Contains(err.Error(), "record.neurons") {
+		t.Errorf("a non-bool record.neurons: %v", err)
+	}
+}

@@ -217,6 +217,15 @@ func (d *jsonDecoder) value(path string, depth int) (*node, *issue) {
 type yamlConverter struct {
 	budget int
 	errs   []*issue
+	// memo shares the tree of an anchor among its aliases (nodes are never mutated), so a file
+	// that reuses one weights row 8,000 times holds it once. Each reuse is still charged its
+	// full size against the budget, which keeps alias bombs bounded: the parser walks it again.
+	memo map[*yaml.Node]memoized
+}
+
+type memoized struct {
+	n    *node
+	size int
 }
 
 func decodeYAML(data []byte) (root *node, errs []*issue) {
@@ -241,7 +250,7 @@ func decodeYAML(data []byte) (root *node, errs []*issue) {
 		}
 		return nil, []*issue{syntaxError(extra.Line, "unexpected second YAML document (a scenario is one document)")}
 	}
-	c := &yamlConverter{budget: len(data) + aliasBudget}
+	c := &yamlConverter{budget: len(data) + aliasBudget, memo: make(map[*yaml.Node]memoized)}
 	n, iss := c.convert(&doc, "", 0)
 	if iss != nil {
 		return nil, append(c.errs, iss)
@@ -279,8 +288,20 @@ func (c *yamlConverter) convert(y *yaml.Node, path string, depth int) (*node, *i
 		if y.Alias == nil {
 			return nil, syntaxError(y.Line, "alias to an unknown anchor")
 		}
+		if m, ok := c.memo[y.Alias]; ok {
+			if c.budget -= m.size; c.budget < 0 {
+				return nil, syntaxError(y.Line, "the document is too large after expanding aliases")
+			}
+			cp := *m.n
+			cp.pos = yamlPos(y)
+			return &cp, nil
+		}
+		before := c.budget
 		n, iss := c.convert(y.Alias, path, depth+1)
 		if n != nil {
+			if iss == nil {
+				c.memo[y.Alias] = memoized{n, before - c.budget}
+			}
 			cp := *n
 			cp.pos = yamlPos(y)
 			n = &cp

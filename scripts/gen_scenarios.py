@@ -67,7 +67,7 @@ def bench():
     w("version: 1")
     w("name: bench-yuma-128x320x30d")
     w("blocks: 216000")
-    w("record: {every: 7200}")
+    w("record: {every: 7200, neurons: false}")
     w("params: {max_allowed_uids: 320, max_allowed_validators: 64}")
     w("state:")
     w('  total_issuance: "8000000000000000"')

@@ -108,7 +108,7 @@ func Epoch(in *Input, out *Output) {
 	// == Consensus: weighted_median_col_sparse.
 	kappa := fp.I32F32FromU16(in.Kappa).SafeDiv(fp.U16Max)
 	ws.cons = grow(ws.cons, C)
-	weightedMedianCol(active, ws.rowOf, ws.w, n, C, kappa, ws.cons, &ws.med)
+	weightedMedianCol(active, ws.rowOf, ws.w, n, 1, C, kappa, ws.cons, &ws.med)
 
 	// == Clipping, validator trust, ranks and bonds delta in one pass over the weights.
 	penalty := fp.I32F32FromU16(in.BondsPenalty).SafeDiv(fp.U16Max)

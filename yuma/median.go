@@ -61,6 +61,9 @@ type medianScratch struct {
 	rows            []int32
 	idx, tmp        []int32
 	pairs, tmpPairs []scoreStake
+	keyStake        [keyRows]fp.I32F32
+	keys, keysTmp   [keyRows]uint64
+	hist            [keyRows]fp.I32F32
 }
 
 // WeightedMedianCol is math.rs weighted_median_col_sparse, the consensus: for each of the cols
@@ -73,13 +76,14 @@ func WeightedMedianCol(stake []fp.I32F32, score []fp.I32F32, cols int, majority 
 		rowOf[i] = int32(i)
 	}
 	var sc medianScratch
-	weightedMedianCol(stake, rowOf, score, cols, cols, majority, out, &sc)
+	weightedMedianCol(stake, rowOf, score, cols, 1, cols, majority, out, &sc)
 }
 
 // weightedMedianCol is WeightedMedianCol where row i of the stake vector is row rowOf[i] of the
-// matrix (of row stride stride), or has no entries when rowOf[i] < 0 (the epoch keeps only rows
-// that can be non-zero).
-func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, stride, cols int, majority fp.I32F32, out []fp.I32F32, sc *medianScratch) {
+// matrix, or has no entries when rowOf[i] < 0 (the epoch keeps only rows that can be non-zero).
+// Entry (r, c) of the matrix is score[r*rowStride+c*colStride], so that the epoch can pass its
+// column-major weights.
+func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, rowStride, colStride, cols int, majority fp.I32F32, out []fp.I32F32, sc *medianScratch) {
 	sc.stake, sc.rows = sc.stake[:0], sc.rows[:0]
 	for i, s := range stake {
 		if s > 0 {
@@ -95,14 +99,38 @@ func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, stri
 	for _, s := range sc.stake {
 		fast = fast && s <= fp.I32F32One
 	}
+	keyed := fast && k <= keyRows
+	if keyed {
+		copy(sc.keyStake[:], sc.stake)
+	}
 	sc.pairs, sc.tmpPairs = grow(sc.pairs, k), grow(sc.tmpPairs, k)
 	sc.score, sc.idx, sc.tmp = grow(sc.score, k), grow(sc.idx, k), grow(sc.tmp, k)
 	for c := 0; c < cols; c++ {
+		base := c * colStride
+		if keyed {
+			keys := sc.keys[:k]
+			var bad uint64
+			mn, mx := ^uint64(0), uint64(0)
+			for p, r := range sc.rows {
+				v := fp.I32F32(0)
+				if r >= 0 {
+					v = score[int(r)*rowStride+base]
+				}
+				bad |= uint64(v)
+				e := uint64(v)<<keyBits | uint64(p)
+				keys[p] = e
+				mn, mx = min(mn, e), max(mx, e)
+			}
+			if bad < 1<<(63-keyBits) { // scores in [0, 2^55): the keys order by score
+				out[c] = sc.medianKeys(k, mn>>keyBits, mx>>keyBits, minority, stakeSum)
+				continue
+			}
+		}
 		if fast {
 			for p, r := range sc.rows {
 				v := fp.I32F32(0)
 				if r >= 0 {
-					v = score[int(r)*stride+c]
+					v = score[int(r)*rowStride+base]
 				}
 				sc.pairs[p] = scoreStake{v, sc.stake[p]}
 			}
@@ -112,11 +140,114 @@ func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, stri
 		for p, r := range sc.rows {
 			sc.score[p] = 0
 			if r >= 0 {
-				sc.score[p] = score[int(r)*stride+c]
+				sc.score[p] = score[int(r)*rowStride+base]
 			}
 			sc.idx[p] = int32(p)
 		}
 		out[c] = WeightedMedian(sc.stake, sc.score, sc.idx, sc.tmp, minority, 0, stakeSum)
+	}
+}
+
+// keyRows bounds the rows of weightedMedianKeys, whose keys hold the row in the low keyBits bits.
+const (
+	keyBits = 8
+	keyRows = 1 << keyBits
+)
+
+// medianKeys is weightedMedianPairs over the n keys of sc.keys (stakes in sc.keyStake), whose
+// scores range over [lo, hi]. It returns the value the chain's search does (see
+// weightedMedianPairs): the smallest score for a negative minority, the largest for a minority
+// of at least the total, and otherwise the unique score p with S(< p) <= minority < S(<= p). For
+// the last it sums the stake in value buckets (the bucket of a score is monotone in it), finds the
+// bucket where the stake integral passes the minority, and searches only that bucket's keys,
+// whose scores are all those between two values, with the stake below the bucket as its lower
+// edge.
+func (sc *medianScratch) medianKeys(n int, lo, hi uint64, minority, total fp.I32F32) fp.I32F32 {
+	switch {
+	case n == 0:
+		return 0
+	case minority < 0 || lo == hi:
+		return fp.I32F32(lo)
+	case minority >= total:
+		return fp.I32F32(hi)
+	}
+	nb := 1
+	for nb < n {
+		nb <<= 1
+	}
+	// bucket(v) = floor((v-lo) * m / 2^32) < nb; (v-lo)*m <= nb*2^32, no overflow.
+	m := (uint64(nb) << 32) / (hi - lo + 1)
+	hist := sc.hist[:nb]
+	clear(hist)
+	keys, stake := sc.keys[:n], sc.keyStake[:n]
+	for p, e := range keys {
+		hist[(((e>>keyBits)-lo)*m>>32)&(keyRows-1)] += stake[p]
+	}
+	var below fp.I32F32
+	b := 0
+	for ; b < nb-1; b++ {
+		if below+hist[b] > minority {
+			break
+		}
+		below += hist[b]
+	}
+	in := 0
+	for _, e := range keys {
+		sc.keysTmp[in&(keyRows-1)] = e
+		in += b2i(int(((e>>keyBits)-lo)*m>>32) == b)
+	}
+	return weightedMedianKeys(&sc.keysTmp, &sc.keys, in, &sc.keyStake, minority, below, below+hist[b])
+}
+
+// weightedMedianKeys is weightedMedianPairs over packed keys score<<keyBits | p, where p indexes
+// stake and scores are in [0, 2^55): comparing keys compares scores, and the partition moves one
+// word per entry. cur holds the n keys and is clobbered, as is other. [lo, hi] is the keys'
+// segment of the stake integral, as in WeightedMedian.
+func weightedMedianKeys(cur, other *[keyRows]uint64, n int, stake *[keyRows]fp.I32F32, minority, lo, hi fp.I32F32) fp.I32F32 {
+	for {
+		if n <= 1 {
+			if n <= 0 {
+				return 0
+			}
+			return fp.I32F32(cur[0] >> keyBits)
+		}
+		pk := cur[(n/2)&(keyRows-1)]
+		if n >= 3 { // median of the first, middle and last keys
+			a, c := cur[0], cur[(n-1)&(keyRows-1)]
+			if a > pk {
+				a, pk = pk, a
+			}
+			pk = max(a, min(pk, c))
+		}
+		pk &^= keyRows - 1
+		pkHi := pk | (keyRows - 1)
+		var loStake, hiStake fp.I32F32
+		nl, nu := 0, 0
+		for _, e := range cur[:n] { // upper keys compact in place: nu never passes the read position
+			lt, gt := b2i(e < pk), b2i(e > pkHi)
+			other[nl&(keyRows-1)] = e
+			cur[nu&(keyRows-1)] = e
+			nl += lt
+			nu += gt
+			s := stake[e&(keyRows-1)]
+			loStake += s & -fp.I32F32(lt)
+			hiStake += s & -fp.I32F32(gt)
+		}
+		pivot := fp.I32F32(pk >> keyBits)
+		loEdge, hiEdge := lo+loStake, hi-hiStake
+		switch {
+		case loEdge <= minority && minority < hiEdge:
+			return pivot
+		case minority < loEdge && nl > 0:
+			hi = loEdge
+			cur, other = other, cur
+			n = nl
+		case hiEdge <= minority && nu > 0:
+			lo = hiEdge
+			n = nu
+		default:
+			return pivot
+		}
 	}
 }
 
