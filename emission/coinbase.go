@@ -33,9 +33,7 @@ type Scratch struct {
 // leave the u64 range: the block must not be committed.
 func Coinbase(st *pools.State, p *dtaod.Params, block dtaod.Block, sc *Scratch) (dtaod.TAO, error) {
 	e := BlockEmission(p, uint64(st.TotalIssuance))
-	if err := splitTAO(st, p, e, sc); err != nil {
-		return 0, err
-	}
+	splitTAO(st, p, e, sc)
 	twNum, twDen := reduce(uint64(p.TAOWeight), dtaod.FixedOne)
 	for i, s := range st.Subnets {
 		if err := inject(st, p, s, sc.share[i], twNum, twDen); err != nil {
@@ -51,7 +49,7 @@ func Coinbase(st *pools.State, p *dtaod.Params, block dtaod.Block, sc *Scratch) 
 }
 
 // splitTAO fills sc.share with tao_in_i = floor(E * s_i / sum s) (spec 9.3).
-func splitTAO(st *pools.State, p *dtaod.Params, e uint64, sc *Scratch) error {
+func splitTAO(st *pools.State, p *dtaod.Params, e uint64, sc *Scratch) {
 	n := len(st.Subnets)
 	if cap(sc.share) < n {
 		sc.share = make([]uint64, n)
@@ -59,7 +57,7 @@ func splitTAO(st *pools.State, p *dtaod.Params, e uint64, sc *Scratch) error {
 	sc.share = sc.share[:n]
 	if p.EmissionShare == dtaod.ShareSpotPrice {
 		splitSpot(st, e, sc.share)
-		return nil
+		return
 	}
 	var sumHi, sumLo uint64 // 128-bit sum: 128 subnets of u64 scores can pass 2^64
 	for _, s := range st.Subnets {
@@ -75,7 +73,6 @@ func splitTAO(st *pools.State, p *dtaod.Params, e uint64, sc *Scratch) error {
 		}
 		sc.share[i] = mulDivWide(e, 0, score(p, s), sumHi, sumLo)
 	}
-	return nil
 }
 
 func score(p *dtaod.Params, s *pools.Subnet) uint64 {

@@ -75,10 +75,10 @@ func sell(p *dtaod.Params, sub *Subnet, pool amm.Pool, a dtaod.Alpha, fee dtaod.
 		return leg{tao: dtaod.TAO(a) - fee, gross: dtaod.TAO(a), alpha: a}, nil
 	}
 	net, gross, next, err := amm.Unstake(pool, a, fee, p.MinPoolLiquidity)
-	if err != nil && gross == 0 {
+	if err != nil {
 		return leg{}, err
 	}
-	return leg{sub: sub, pool: next, tao: net, gross: gross, alpha: a}, err
+	return leg{sub: sub, pool: next, tao: net, gross: gross, alpha: a}, nil
 }
 
 // sellGross is the TAO a alpha swaps for before any fee, for the minimum-stake rule; it fails
