@@ -188,16 +188,14 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 	}
 	var paid uint64
 	for i, nr := range s.Neurons { // miners first, as the chain
-		if inc[i] > 0 {
-			st.CreditStake(nr.Coldkey, nr.Hotkey, s.NetUID, inc[i])
-			paid += inc[i]
-		}
+		st.CreditNeuron(s, i, false, nr.Coldkey, inc[i])
+		paid += inc[i]
 	}
 	for i, nr := range s.Neurons {
 		ai := div[i] - q[i]
 		take, _ := p.ValidatorTake.MulFloor(ai)
-		st.CreditStake(nr.Coldkey, nr.Hotkey, s.NetUID, take)
-		st.DistributeStake(nr.Hotkey, s.NetUID, ai-take)
+		st.CreditNeuron(s, i, false, nr.Coldkey, take)
+		st.DistributeNeuron(s, i, false, ai-take)
 		paid += ai
 	}
 	pending := uint64(s.PendingRootTAO)
@@ -209,8 +207,8 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 				continue
 			}
 			take, _ := p.ValidatorTake.MulFloor(t)
-			st.CreditStake(nr.Coldkey, nr.Hotkey, dtaod.Root, take)
-			st.DistributeStake(nr.Hotkey, dtaod.Root, t-take)
+			st.CreditNeuron(s, i, true, nr.Coldkey, take)
+			st.DistributeNeuron(s, i, true, t-take)
 			st.RootTAO += dtaod.TAO(t)
 			paidTAO += t
 		}

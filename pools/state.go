@@ -34,6 +34,37 @@ type Neuron struct {
 	alphaPool, rootPool *SharePool
 }
 
+// neuronPool returns the share pool of neuron uid's hotkey on the subnet (or on root), creating
+// and caching it.
+func (st *State) neuronPool(s *Subnet, uid int, root bool) *SharePool {
+	n := &s.Neurons[uid]
+	if root {
+		if n.rootPool == nil {
+			n.rootPool = st.pool(n.Hotkey, dtaod.Root)
+		}
+		return n.rootPool
+	}
+	if n.alphaPool == nil {
+		n.alphaPool = st.pool(n.Hotkey, s.NetUID)
+	}
+	return n.alphaPool
+}
+
+// CreditNeuron is CreditStake for coldkey on neuron uid's hotkey, on the subnet or on root,
+// through the neuron's cached pool (the epoch pays every neuron).
+func (st *State) CreditNeuron(s *Subnet, uid int, root bool, coldkey string, amount uint64) {
+	if amount > 0 {
+		st.neuronPool(s, uid, root).credit(coldkey, amount)
+	}
+}
+
+// DistributeNeuron is DistributeStake on neuron uid's hotkey, on the subnet or on root.
+func (st *State) DistributeNeuron(s *Subnet, uid int, root bool, amount uint64) {
+	if amount > 0 {
+		st.neuronPool(s, uid, root).Distribute(amount)
+	}
+}
+
 // NeuronStake is the stake of the subnet's neuron uid: alpha on the subnet and TAO on root.
 func (st *State) NeuronStake(s *Subnet, uid int) (alpha, root uint64) {
 	n := &s.Neurons[uid]
