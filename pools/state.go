@@ -65,22 +65,11 @@ func (st *State) DistributeNeuron(s *Subnet, uid int, root bool, amount uint64) 
 	}
 }
 
-// NeuronStake is the stake of the subnet's neuron uid: alpha on the subnet and TAO on root.
+// NeuronStake is the stake of the subnet's neuron uid: alpha on the subnet and TAO on root. It
+// creates the hotkey's empty pools if needed, so the cache holds even for a hotkey that never
+// had stake (an empty pool holds nothing and lists nothing).
 func (st *State) NeuronStake(s *Subnet, uid int) (alpha, root uint64) {
-	n := &s.Neurons[uid]
-	if n.alphaPool == nil {
-		n.alphaPool = st.stakes[stakeKey{n.Hotkey, s.NetUID}]
-	}
-	if n.rootPool == nil {
-		n.rootPool = st.stakes[stakeKey{n.Hotkey, dtaod.Root}]
-	}
-	if n.alphaPool != nil {
-		alpha = n.alphaPool.Value
-	}
-	if n.rootPool != nil {
-		root = n.rootPool.Value
-	}
-	return alpha, root
+	return st.neuronPool(s, uid, false).Value, st.neuronPool(s, uid, true).Value
 }
 
 // Subnet is one subnet: its pool, its alpha outside the pool, its moving price, and what the
