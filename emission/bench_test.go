@@ -54,9 +54,10 @@ func BenchmarkEpochFallback(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		sc.BeginBlock() // as the engine does every block: reset the epoch-result arena
 		if _, err := Coinbase(st, &p, dtaod.Block(i+1), &sc); err != nil {
 			b.Fatal(err)
-		}
+		} // as the engine does every block: reset the epoch-result arena
 		Epoch(st, &p, s, dtaod.Block(i+1), Fallback{}, &sc)
 	}
 }
