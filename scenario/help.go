@@ -4,8 +4,10 @@ package scenario
 // parser so that a field added to one is added to the other in the same change.
 const Help = `A scenario file (JSON, or YAML with the same fields) describes a starting network
 state, chain parameters and user actions; the backtest simulates it and writes one JSON object
-per recorded block. Examples: examples/basic.yaml (small, commented) and
-examples/bench-128x30d.json (128 subnets, 30 days).
+per recorded block. Examples: examples/basic.yaml (small, commented),
+examples/bench-128x30d.json (128 subnets, 30 days), examples/bench-yuma-128x320x30d.yaml (the
+same with 64 validators x 256 miners per subnet setting weights: Yuma consensus) and
+testdata/golden-yuma-2x72.json (neurons, weights, registrations).
 
 GENERAL RULES
   Unknown fields are errors, reported with their path (e.g. params.tao_weightt). Duplicate keys
