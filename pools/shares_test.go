@@ -249,3 +249,22 @@ func TestSharePoolRoundingProperty(t *testing.T) {
 		}
 	})
 }
+
+// TestMintFloorFastPath: the math/bits path of mintFloor equals the general uint256 product and
+// division for every amount, denominator below 2^128 and non-zero value.
+func TestMintFloorFastPath(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		amount, value := rapid.Uint64().Draw(t, "amount"), rapid.Uint64Min(1).Draw(t, "value")
+		var d uint256.Int
+		d[0], d[1] = rapid.Uint64().Draw(t, "d0"), rapid.Uint64().Draw(t, "d1")
+		var got, want, v uint256.Int
+		mintFloor(&got, amount, &d, value)
+		v.SetUint64(value)
+		want.SetUint64(amount)
+		want.Mul(&want, &d)
+		want.Div(&want, &v)
+		if got != want {
+			t.Fatalf("mintFloor(%d, %s, %d) = %s, want %s", amount, d.Dec(), value, got.Dec(), want.Dec())
+		}
+	})
+}
