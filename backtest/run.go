@@ -62,6 +62,7 @@ func (r *Runner) Run(sink Sink, opt Options) error {
 	}
 	eng := engine.New(st, sc.Params, sc.StartBlock, regimes)
 	eng.KeepBonds(sc.Record.Bonds && !sc.Record.NoNeurons)
+	eng.SkipNeurons(sc.Record.NoNeurons)
 
 	actions := make([]*scenario.Action, len(sc.Actions))
 	for i := range sc.Actions {

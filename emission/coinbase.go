@@ -25,6 +25,8 @@ type Scratch struct {
 	// KeepBonds copies each neuron's bonds into its epoch result; off, NeuronResult.Bonds is
 	// empty (a 64x256 subnet's bonds are 64 KiB per epoch to copy).
 	KeepBonds bool
+	// SkipNeurons leaves EpochRecord.Neurons empty, for drivers that do not read it.
+	SkipNeurons bool
 }
 
 // Coinbase runs spec section 6 / 9.3-9.4 for one block over every subnet, in netuid order: the

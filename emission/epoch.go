@@ -154,6 +154,9 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 	for i := range s.Neurons {
 		nr := &s.Neurons[i]
 		nr.Emission = dtaod.Alpha(inc[i] + div[i])
+		if sc.SkipNeurons {
+			continue
+		}
 		var sw uint256.Int
 		sw.Div(&w[i].Total, &one)
 		b0 := len(sc.bonds)

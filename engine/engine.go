@@ -56,6 +56,9 @@ type Engine struct {
 // KeepBonds makes epoch results carry each neuron's bonds (for records that ask for them).
 func (e *Engine) KeepBonds(on bool) { e.scratch.KeepBonds = on }
 
+// SkipNeurons leaves per-neuron results out of epoch results, for drivers that do not use them.
+func (e *Engine) SkipNeurons(on bool) { e.scratch.SkipNeurons = on }
+
 // New returns an engine at height over st. Regimes at or before height+1 take effect with the
 // first block; the rest at their block.
 func New(st *pools.State, p dtaod.Params, height dtaod.Block, regimes []Regime) *Engine {
