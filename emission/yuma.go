@@ -2,6 +2,7 @@ package emission
 
 import (
 	"math/bits"
+	"slices"
 
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/pools"
@@ -14,6 +15,7 @@ import (
 // repeated epochs allocate nothing.
 type Auto struct {
 	work map[dtaod.NetUID]*yumaWork
+	idx  []int32 // scratch for setPermits
 }
 
 type yumaWork struct {
@@ -28,7 +30,7 @@ func NewAuto() *Auto { return &Auto{work: make(map[dtaod.NetUID]*yumaWork)} }
 func (c *Auto) Split(st *pools.State, p *dtaod.Params, s *pools.Subnet, w []StakeWeight, a uint64, inc, div []uint64) string {
 	if p.Consensus == dtaod.ConsensusAggregate {
 		Fallback{}.Split(st, p, s, w, a, inc, div)
-		setPermits(s, w)
+		setPermits(s, w, &c.idx)
 		return ModeAggregate
 	}
 	for i := range s.Neurons {
@@ -38,27 +40,35 @@ func (c *Auto) Split(st *pools.State, p *dtaod.Params, s *pools.Subnet, w []Stak
 		}
 	}
 	Fallback{}.Split(st, p, s, w, a, inc, div)
-	setPermits(s, w)
+	setPermits(s, w, &c.idx)
 	return ModeFallback
 }
 
 // setPermits gives validator permits to the top max_allowed_validators neurons by stake weight,
-// with the chain's is_topk tie rule (among equal stakes the lower uids lose), so weights can be
-// set on a subnet whose epochs have so far run the fallback.
-func setPermits(s *pools.Subnet, w []StakeWeight) {
+// with the chain's is_topk rule (sort ascending by (weight, uid), the first n-k lose: among equal
+// stakes the lower uids lose), so weights can be set on a subnet whose epochs have so far run
+// the fallback. idx is reused scratch.
+func setPermits(s *pools.Subnet, w []StakeWeight, idx *[]int32) {
 	n, k := len(s.Neurons), int(s.MaxAllowedValidators)
 	for i := range s.Neurons {
-		if n <= k {
-			s.Neurons[i].ValidatorPermit = true
-			continue
+		s.Neurons[i].ValidatorPermit = true
+	}
+	if n <= k {
+		return
+	}
+	*idx = resize(*idx, n)
+	ix := *idx
+	for i := range ix {
+		ix[i] = int32(i)
+	}
+	slices.SortFunc(ix, func(a, b int32) int {
+		if c := w[a].Total.Cmp(&w[b].Total); c != 0 {
+			return c
 		}
-		above := 0 // neurons that beat i: more weight, or equal weight and a higher uid
-		for j := range w {
-			if c := w[j].Total.Cmp(&w[i].Total); c > 0 || c == 0 && j > i {
-				above++
-			}
-		}
-		s.Neurons[i].ValidatorPermit = above < k
+		return int(a - b)
+	})
+	for _, i := range ix[:n-k] {
+		s.Neurons[i].ValidatorPermit = false
 	}
 }
 
@@ -66,7 +76,8 @@ func setPermits(s *pools.Subnet, w []StakeWeight) {
 // just run: the top max_allowed_validators by stake weight.
 func InitPermits(st *pools.State, p *dtaod.Params, s *pools.Subnet) {
 	var sc Scratch
-	setPermits(s, stakeWeights(st, p, s, &sc))
+	var idx []int32
+	setPermits(s, stakeWeights(st, p, s, &sc), &idx)
 }
 
 // taoWeightRaw converts tao_weight to the chain's u64 TaoWeight (the value x u64::MAX).
