@@ -10,14 +10,15 @@
 // W∘S, EMA with the bonds moving average, bonds penalty) and dividends. Split then turns the
 // normalised vectors into per-UID alpha amounts as the chain's epoch returns them.
 //
-// The chain's epoch is sparse. Epoch stores matrices densely, row-major in flat slices, but only
-// the rows and columns that can be non-zero (validators with weights or bonds, and the UIDs those
-// point at), and fuses the per-entry steps into a few passes. Fixed-point addition is exact
-// integer addition and every product and quotient is taken per element with the chain's rounding,
-// so this gives the chain's bits: in the hot loops the crate's operations are written inline
-// where their operands are shares in [0, 1] (fast.go), quotients by a column sum use an exact
-// reciprocal, and the consensus median uses better pivots than the chain's search, which returns
-// the same, unique value (median.go). The math.rs ports in math.go are exported one step each;
+// The chain's epoch is sparse. Epoch stores matrices densely in flat slices (the weights
+// column-major), but only the rows and columns that can be non-zero (validators with weights or
+// bonds, and the UIDs those point at), and fuses the per-entry steps into a few passes, most of
+// them one column at a time. Fixed-point addition is exact integer addition and every product and
+// quotient is taken per element with the chain's rounding, so this gives the chain's bits: in the
+// hot loops the crate's operations are written inline where their operands are shares in [0, 1]
+// (fast.go; plain 64-bit products where one factor is below 1), quotients by a row or column sum
+// use an exact reciprocal, and the consensus median narrows the search with stake buckets and
+// other pivots than the chain's search, which returns the same, unique value (median.go). The math.rs ports in math.go are exported one step each;
 // the tests compose them into the chain's sequence and check Epoch against that and against a
 // literal transcription of the sparse Rust code.
 //

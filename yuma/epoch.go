@@ -9,22 +9,30 @@ import (
 
 // workspace is the epoch's scratch space, kept in Output so that repeated epochs reuse it.
 // Matrices hold only the live rows (UIDs with surviving weights or bonds) and the live columns
-// (UIDs those entries point at), row-major; rowOf and colOf map a UID to its row or column, or -1.
-// Every other entry of the chain's matrices is zero.
+// (UIDs those entries point at); rowOf and colOf map a UID to its row or column, or -1. Every
+// other entry of the chain's matrices is zero. The raw bonds are loaded row-major (stride rs, as
+// columns appear while loading); the weights are normalised row by row as they are loaded into
+// a column-major matrix wT (stride cs, a bound on the live rows fixed before loading), which then
+// holds the bonds delta and the EMA (dT), so that the per-column steps (median, clipping, column
+// normalisations, max-upscaling) run over contiguous memory with their column sums in
+// registers.
 type workspace struct {
 	stake64                []fp.I64F64
+	topKeys                []uint64
 	sortIdx, live, rowOf   []int32
-	cols, colOf, sorted    []int32     // sorted: the live columns in UID order
-	liveStake, rowDivs     []fp.I32F32 // per live row
-	wsum                   []fp.I32F32 // raw weight sum per live row
-	w, b, e                []fp.I32F32 // weights, bonds, bonds delta then EMA bonds
-	pre, cons, rank, inc   []fp.I32F32 // per live column
-	bsum, dsum, esum, emax []fp.I32F32 // per live column
-	preranks, ranks, trust []fp.I32F32 // per UID
-	vtrust                 []fp.I32F32 // per UID
-	brc, drc, erc, mrc     []recip     // reciprocals of the column sums and maxima
-	sortedUID              []uint16    // UIDs of the sorted live columns
-	rowCnt                 []int32     // EMA entries kept per live row
+	cols, colOf, sorted    []int32       // sorted: the live columns in UID order
+	liveStake              []fp.I32F32   // per live row
+	b                      []uint32      // raw bonds (whole numbers), row-major, stride rs
+	tmpRow                 []fp.I32F32   // raw weights of one row, by column
+	wT, dT                 []fp.I32F32   // weights, then bonds delta and EMA (column-major, stride cs)
+	vtk, divk              []fp.I32F32   // validator trust and dividends per live row
+	pre, cons, rank, inc   []fp.I32F32   // per live column
+	bsum, dsum             []fp.I32F32   // per live column
+	preranks, ranks, trust []fp.I32F32   // per UID
+	vtrust                 []fp.I32F32   // per UID
+	permRows, rowX, jOf    []int32       // live rows storing bonds, entries per bond row, row to bond row
+	flat                   []WeightEntry // the bond rows being written, stride C
+	rs, cs                 int           // row stride of b, column stride of wT and dT
 	med                    medianScratch
 }
 
@@ -82,7 +90,8 @@ func Epoch(in *Input, out *Output) {
 	}
 
 	// == Validator permits: new permits are the top-k stakes; this epoch uses the stored ones.
-	IsTopK(stake, int(in.MaxAllowedValidators), out.ValidatorPermit, ws.sortIdx)
+	ws.topKeys = grow(ws.topKeys, n)
+	isTopK(stake, int(in.MaxAllowedValidators), out.ValidatorPermit, ws.sortIdx, ws.topKeys)
 
 	// == Active stake: stake of active, permitted validators (masks inactive and forbidden),
 	// renormalised.
@@ -97,22 +106,22 @@ func Epoch(in *Input, out *Output) {
 
 	// == Weights: mask_rows_sparse (permits), mask_diag_sparse, vec_mask_sparse_matrix
 	// (outdated) while loading; then inplace_row_normalize_sparse.
-	ws.load(in, n)
+	ws.load(in, n, active)
 	C := len(ws.cols)
 	ws.liveStake = grow(ws.liveStake, len(ws.live))
 	for k, i := range ws.live {
 		ws.liveStake[k] = active[i]
 	}
-	ws.normalizeWeightsAndPreranks(n, C)
+	R := len(ws.live)
 
 	// == Consensus: weighted_median_col_sparse.
 	kappa := fp.I32F32FromU16(in.Kappa).SafeDiv(fp.U16Max)
 	ws.cons = grow(ws.cons, C)
-	weightedMedianCol(active, ws.rowOf, ws.w, n, 1, C, kappa, ws.cons, &ws.med)
+	weightedMedianCol(active, ws.rowOf, ws.wT, 1, ws.cs, C, kappa, ws.cons, &ws.med)
 
 	// == Clipping, validator trust, ranks and bonds delta in one pass over the weights.
 	penalty := fp.I32F32FromU16(in.BondsPenalty).SafeDiv(fp.U16Max)
-	ws.clipRanksDelta(n, C, penalty)
+	ws.clipRanksDelta(R, C, penalty)
 
 	// == Ranks, server trust (vecdiv), incentive (normalised ranks), scattered to UIDs.
 	consensus, ranks := out.ConsensusFixed, ws.ranks
@@ -127,29 +136,29 @@ func Epoch(in *Input, out *Output) {
 	incentive := out.IncentiveFixed
 	copy(incentive, ranks)
 
-	// == Bonds: column-normalised bonds and delta, EMA, normalised again; dividends.
-	ws.emaBonds(n, C, emaAlpha(in.BondsMovingAverage))
+	// == Bonds: column-normalised bonds and delta, EMA, normalised again; dividends; the bond
+	// rows of validators with a new permit.
 	ws.inc = grow(ws.inc, C)
 	for c, j := range ws.cols {
 		ws.inc[c] = incentive[j]
 	}
-	ws.normalizeEMAAndDividends(n, C)
+	out.emaDividendsBonds(n, R, emaAlpha(in.BondsMovingAverage))
 	dividends := out.DividendsFixed
 	clear(dividends)
 	for k, i := range ws.live {
-		dividends[i] = ws.rowDivs[k]
+		dividends[i] = ws.divk[k]
 	}
 	InplaceNormalize(dividends)
 
 	out.emissionScores(n)
 	vtrust := ws.vtrust
 	for i := 0; i < n; i++ {
-		out.Rank[i] = fp.FixedProportionToU16(ranks[i])
-		out.Trust[i] = fp.FixedProportionToU16(ws.trust[i])
-		out.Consensus[i] = fp.FixedProportionToU16(consensus[i])
-		out.Incentive[i] = fp.FixedProportionToU16(incentive[i])
-		out.Dividends[i] = fp.FixedProportionToU16(dividends[i])
-		out.ValidatorTrust[i] = fp.FixedProportionToU16(vtrust[i])
+		out.Rank[i] = prop16(ranks[i])
+		out.Trust[i] = prop16(ws.trust[i])
+		out.Consensus[i] = prop16(consensus[i])
+		out.Incentive[i] = prop16(incentive[i])
+		out.Dividends[i] = prop16(dividends[i])
+		out.ValidatorTrust[i] = prop16(vtrust[i])
 	}
 	VecMaxUpscaleToU16(out.CombinedEmissionFixed, out.PruningScores)
 	out.storeBonds(in, n)
@@ -167,10 +176,10 @@ func emaAlpha(bma uint64) fp.I32F32 {
 
 // extendZero appends n zeros to s, growing its capacity geometrically so that repeated epochs
 // stop allocating.
-func extendZero(s []fp.I32F32, n int) []fp.I32F32 {
+func extendZero[T any](s []T, n int) []T {
 	l := len(s)
 	if cap(s) < l+n {
-		t := make([]fp.I32F32, l, 2*(l+n))
+		t := make([]T, l, 2*(l+n))
 		copy(t, s)
 		s = t
 	}
@@ -186,47 +195,66 @@ func growClear[T any](s []T, n int) []T {
 	return s
 }
 
-// load fills the raw weights (I32F32 of the stored u16, only from permitted validators, without
-// the diagonal and outdated entries) and raw bonds (without outdated entries) in one pass,
-// assigning live rows in UID order and live columns in order of first appearance, and sums the
-// bond columns for their normalisation. Zero entries are skipped: the chain keeps them, but they
-// add nothing to any sum or product. UIDs of n and above are ignored, as get_weights_sparse
-// filters them. Matrices have stride n, so a column can appear after earlier rows were filled.
-func (ws *workspace) load(in *Input, n int) {
+// load fills the weights (I32F32 of the stored u16, only from permitted validators, without the
+// diagonal and outdated entries), row-normalised as each row is complete (normalizeRow, which
+// also takes the preranks), and the raw bonds (without outdated entries) in one pass, assigning
+// live rows in UID order and live columns in order of first appearance, and sums the bond columns
+// for their normalisation. Zero entries are skipped: the chain keeps them, but they add nothing to
+// any sum or product. UIDs of n and above are ignored, as get_weights_sparse filters them. The
+// bonds are row-major with stride rs >= n and wT gets a zeroed block per new column, so a column
+// can appear after earlier rows were filled.
+func (ws *workspace) load(in *Input, n int, active []fp.I32F32) {
 	for i := range ws.rowOf {
 		ws.rowOf[i], ws.colOf[i] = -1, -1
 	}
-	ws.w, ws.b, ws.wsum = ws.w[:0], ws.b[:0], ws.wsum[:0]
+	rmax := 0 // at least the live rows
+	for i := 0; i < n; i++ {
+		if (in.ValidatorPermit[i] && len(in.Weights[i]) > 0) || len(in.Bonds[i]) > 0 {
+			rmax++
+		}
+	}
+	ws.cs = padStride(rmax)
+	ws.wT, ws.pre = ws.wT[:0], ws.pre[:0]
+	ws.tmpRow = growClear(ws.tmpRow, n) // zero between rows
+	ws.b = ws.b[:0]
+	ws.rs = padStride(n)
 	ws.bsum = growClear(ws.bsum, n)
 	bar, colOf, bsum := in.BlockAtRegistration[:n], ws.colOf[:n], ws.bsum[:n]
 	for i := 0; i < n; i++ {
 		lu := in.LastUpdate[i] // outdated: lu <= bar[j]
 		k := -1
 		if in.ValidatorPermit[i] {
-			var wrow []fp.I32F32
-			var sum fp.I32F32
-			for _, we := range in.Weights[i] {
-				j := int(we.UID)
-				if we.Value == 0 || j >= n || j == i || lu <= bar[j] {
-					continue
+			wrow, ents := ws.tmpRow[:n], in.Weights[i]
+			var sum fp.I32F32 // n <= 32768 entries of u16: no overflow
+			for x := 0; x < len(ents); {
+				y, s := scanWeights(ents[x:], i, lu, bar, colOf, wrow)
+				x, sum = x+y, sum+s
+				if x < len(ents) { // a valid entry in a new column
+					v := fp.I32F32FromU16(ents[x].Value)
+					wrow[ws.addCol(int(ents[x].UID))] += v
+					sum += v
+					x++
 				}
-				if k < 0 {
-					k = ws.addRow(i, n)
-					wrow = ws.w[k*n : (k+1)*n]
-				}
-				c := colOf[j]
-				if c < 0 {
-					c = ws.addCol(j)
-				}
-				v := fp.I32F32FromU16(we.Value)
-				wrow[c] += v // n <= 32768 entries of u16: no overflow
-				sum += v
 			}
-			if k >= 0 {
-				ws.wsum[k] = sum
+			if sum > 0 { // some entry survived
+				k = ws.addRow(i)
+				ws.normalizeRow(k, sum, active[i])
 			}
 		}
-		var brow []fp.I32F32
+		if k >= 0 { // the usual case: a validator with weights, so its bond row exists
+			brow, ents := ws.b[k*ws.rs:k*ws.rs+n], in.Bonds[i]
+			for x := 0; x < len(ents); {
+				x += scanBonds(ents[x:], lu, bar, colOf, brow, bsum)
+				if x < len(ents) { // a valid entry in a new column
+					c := ws.addCol(int(ents[x].UID))
+					brow[c] += uint32(ents[x].Value)
+					bsum[c] += fp.I32F32FromU16(ents[x].Value)
+					x++
+				}
+			}
+			continue
+		}
+		var brow []uint32
 		for _, be := range in.Bonds[i] {
 			j := int(be.UID)
 			if be.Value == 0 || j >= n || lu <= bar[j] {
@@ -234,20 +262,18 @@ func (ws *workspace) load(in *Input, n int) {
 			}
 			if brow == nil {
 				if k < 0 {
-					k = ws.addRow(i, n)
+					k = ws.addRow(i)
 				}
-				brow = ws.b[k*n : (k+1)*n]
+				brow = ws.b[k*ws.rs : k*ws.rs+n]
 			}
 			c := colOf[j]
 			if c < 0 {
 				c = ws.addCol(j)
 			}
-			v := fp.I32F32FromU16(be.Value)
-			brow[c] += v
-			bsum[c] += v
+			brow[c] += uint32(be.Value) // at most 32768 u16 values: below 2^31
+			bsum[c] += fp.I32F32FromU16(be.Value)
 		}
 	}
-	ws.e = grow(ws.e, len(ws.w))
 	ws.sorted = grow(ws.sorted, len(ws.cols))
 	for c := range ws.sorted {
 		ws.sorted[c] = int32(c)
@@ -255,75 +281,172 @@ func (ws *workspace) load(in *Input, n int) {
 	slices.SortFunc(ws.sorted, func(a, b int32) int { return int(ws.cols[a] - ws.cols[b]) })
 }
 
-// addRow makes UID i a live row with zeroed weights and bonds and returns its index.
-func (ws *workspace) addRow(i, n int) int {
+// scanWeights adds the surviving weights of row i's entries (not zero, to a UID below n =
+// len(bar), not to itself, not outdated) to row by column until an entry needs a new column. It
+// returns that entry's index (len(entries) when there is none) and the sum it added. It calls
+// nothing, so its loop keeps its values in registers.
+func scanWeights(entries []WeightEntry, i int, lu uint64, bar []uint64, colOf []int32, row []fp.I32F32) (int, fp.I32F32) {
+	var sum fp.I32F32
+	for x, we := range entries {
+		j := int(we.UID)
+		if we.Value == 0 || j >= len(bar) || j == i || lu <= bar[j] {
+			continue
+		}
+		c := colOf[j]
+		if c < 0 {
+			return x, sum
+		}
+		v := fp.I32F32FromU16(we.Value)
+		row[c] += v
+		sum += v
+	}
+	return len(entries), sum
+}
+
+// scanBonds is scanWeights for a row's bonds (the diagonal is kept): it adds them to brow and
+// bsum by column.
+func scanBonds(entries []WeightEntry, lu uint64, bar []uint64, colOf []int32, brow []uint32, bsum []fp.I32F32) int {
+	for x, be := range entries {
+		j := int(be.UID)
+		if be.Value == 0 || j >= len(bar) || lu <= bar[j] {
+			continue
+		}
+		c := colOf[j]
+		if c < 0 {
+			return x
+		}
+		brow[c] += uint32(be.Value) // at most 32768 u16 values: below 2^31
+		bsum[c] += fp.I32F32FromU16(be.Value)
+	}
+	return len(entries)
+}
+
+// addRow makes UID i a live row with zeroed bonds and returns its index.
+func (ws *workspace) addRow(i int) int {
 	k := len(ws.live)
 	ws.rowOf[i] = int32(k)
 	ws.live = append(ws.live, int32(i))
-	ws.w, ws.b = extendZero(ws.w, n), extendZero(ws.b, n)
-	ws.wsum = append(ws.wsum, 0)
+	ws.b = extendZero(ws.b, ws.rs)
 	return k
 }
 
-// addCol makes UID j a live column and returns its index.
+// addCol makes UID j a live column, with zero weights and preranks, and returns its index.
 func (ws *workspace) addCol(j int) int32 {
 	c := int32(len(ws.cols))
 	ws.colOf[j] = c
 	ws.cols = append(ws.cols, int32(j))
+	ws.wT = extendZero(ws.wT, ws.cs)
+	ws.pre = append(ws.pre, 0)
 	return c
 }
 
-// normalizeWeightsAndPreranks is inplace_row_normalize_sparse (each row with a positive sum,
-// summed while loading, is divided by it) followed by matmul_sparse of the weights and the active
-// stake (the preranks).
-func (ws *workspace) normalizeWeightsAndPreranks(n, C int) {
-	ws.pre = growClear(ws.pre, C)
-	for k := range ws.live {
-		sum := ws.wsum[k] // at most 32767 u16 weights: below 2^31, no wrap
-		if sum <= 0 {
-			continue
-		}
-		row, s := ws.w[k*n:k*n+C], ws.liveStake[k]
-		// Raw weights are whole numbers u<<32, so v / sum = floor(u * 2^32 / U) with U = sum>>32.
-		rc := newRecip(uint64(sum) >> 32)
-		for c, v := range row {
-			if v != 0 {
-				v = intShare(rc, v)
-				row[c] = v
-				if s != 0 { // shares in [0, 1]: mulU applies, column sums stay below 2^15
-					ws.pre[c] += mulU(s, v)
-				}
-			}
-		}
+// normalizeRow is inplace_row_normalize_sparse of live row k, whose raw weights (summing to sum
+// > 0) are in tmpRow by column, followed by its part of matmul_sparse of the weights and the
+// active stake s (the preranks). It writes the normalised weights of the columns so far as row k
+// of the column-major wT (later columns start zero) and zeroes tmpRow again.
+func (ws *workspace) normalizeRow(k int, sum, s fp.I32F32) {
+	C, S := len(ws.cols), ws.cs
+	row, wT, pre := ws.tmpRow[:C], ws.wT[k:], ws.pre[:C]
+	// Raw weights are whole numbers u<<32, so v / sum = floor(u * 2^32 / U) with U = sum>>32
+	// (at most 32768 u16 weights: below 2^31, no wrap).
+	rc := newRecip(uint64(sum) >> 32)
+	if s < fp.I32F32One { // s and the shares below 1: plain 64-bit products
+		normRowLt1(row, wT, pre, S, rc, uint64(s))
+		return
 	}
+	for c, v := range row {
+		if v != 0 {
+			row[c] = 0
+			v = intShare(rc, v)
+			pre[c] += mulU(s, v) // shares in [0, 1]: mulU applies, column sums stay below 2^15
+		}
+		wT[c*S] = v
+	}
+}
+
+// normRowLt1 is normalizeRow for a stake 0 <= s < 1.0: it writes the shares of the raw row to
+// wT[c*S], adds s times each to pre and zeroes the row.
+func normRowLt1(row, wT, pre []fp.I32F32, S int, rc recip, s uint64) {
+	pre = pre[:len(row)]
+	for c, v := range row {
+		if v != 0 {
+			row[c] = 0
+			v = intShare(rc, v)
+			pre[c] += fp.I32F32(mulLt1(s, uint64(v)))
+		}
+		wT[c*S] = v
+	}
+}
+
+// padStride rounds a matrix stride up to a whole number of 64-byte lines, and to an odd number
+// of them, so that walking across the other dimension (rows of b, columns of wT and dT)
+// spreads over all the L1 cache sets instead of a few (a stride of 2^k lines maps to 64/2^k sets).
+func padStride(x int) int {
+	x = (x + 7) &^ 7
+	if x&8 == 0 {
+		x += 8
+	}
+	return x
+}
+
+// clipColLt1 is one column of clipRanksDelta for a bonds penalty of 0 (the delta is W∘S) or 1
+// (the delta is the clipped W∘S) when every stake is below 1.0, where each product is a plain
+// 64-bit one: zero weights and stakes give zero products without a branch. It overwrites col
+// with the delta and returns the column's rank and delta sum.
+func clipColLt1(col, stake, vtk []fp.I32F32, cons fp.I32F32, clipDelta bool) (rank, dsum fp.I32F32) {
+	stake, vtk = stake[:len(col)], vtk[:len(col)]
+	for k, v := range col {
+		clipped := min(v, cons)
+		vtk[k] += clipped
+		s := uint64(stake[k])
+		d, r := fp.I32F32(mulLt1(s, uint64(v))), fp.I32F32(mulLt1(s, uint64(clipped)))
+		rank += r
+		if clipDelta {
+			d = r
+		}
+		col[k] = d
+		dsum += d
+	}
+	return rank, dsum
 }
 
 // clipRanksDelta does, per weight: col_clip_sparse at the consensus, row_sum_sparse of the clipped
 // weights (validator trust), matmul_sparse of the clipped weights and the active stake (ranks),
 // interpolate_sparse by the bonds penalty (weights for bonds) and row_hadamard_sparse with the
-// active stake (bonds delta), summing the delta columns for inplace_col_normalize_sparse.
-func (ws *workspace) clipRanksDelta(n, C int, penalty fp.I32F32) {
-	ws.rank, ws.dsum = growClear(ws.rank, C), growClear(ws.dsum, C)
-	clear(ws.vtrust)
-	for k, i := range ws.live {
-		s := ws.liveStake[k]
-		row, erow := ws.w[k*n:k*n+C], ws.e[k*n:k*n+C]
-		var vt fp.I32F32
-		for c, v := range row {
+// active stake (bonds delta, into dT), summing the delta columns for inplace_col_normalize_sparse.
+func (ws *workspace) clipRanksDelta(R, C int, penalty fp.I32F32) {
+	ws.rank, ws.dsum = grow(ws.rank, C), grow(ws.dsum, C)
+	S := ws.cs
+	ws.dT = ws.wT // the delta overwrites the weights, which nothing reads after this pass
+	ws.vtk = growClear(ws.vtk, R)
+	vtk := ws.vtk
+	stake := ws.liveStake[:R]
+	lt1 := penalty == 0 || penalty == fp.I32F32One
+	for _, s := range stake {
+		lt1 = lt1 && s < fp.I32F32One
+	}
+	for c := 0; c < C; c++ {
+		col, dcol := ws.wT[c*S:c*S+R], ws.dT[c*S:c*S+R]
+		cons := ws.cons[c]
+		if lt1 {
+			ws.rank[c], ws.dsum[c] = clipColLt1(col, stake, vtk, cons, penalty != 0)
+			continue
+		}
+		var rank, dsum fp.I32F32
+		for k, v := range col {
 			if v == 0 {
-				erow[c] = 0
+				dcol[k] = 0
 				continue
 			}
-			clipped := v.Min(ws.cons[c])
-			vt += clipped
+			clipped := min(v, cons)
+			vtk[k] += clipped
+			s := stake[k]
 			if s == 0 {
-				erow[c] = 0
+				dcol[k] = 0
 				continue
 			}
 			// s and the weights are shares in [0, 1]: mulU applies, column sums stay below 2^15.
-			if clipped != 0 {
-				ws.rank[c] += mulU(s, clipped)
-			}
+			rank += mulU(s, clipped)
 			var d fp.I32F32
 			switch penalty {
 			case 0:
@@ -333,100 +456,248 @@ func (ws *workspace) clipRanksDelta(n, C int, penalty fp.I32F32) {
 			default:
 				d = Interpolate(v, clipped, penalty).SaturatingMul(s)
 			}
-			erow[c] = d
-			ws.dsum[c] += d
+			dcol[k] = d
+			dsum += d
 		}
-		ws.vtrust[i] = vt
+		ws.rank[c], ws.dsum[c] = rank, dsum
+	}
+	clear(ws.vtrust)
+	for k, i := range ws.live {
+		ws.vtrust[i] = vtk[k]
 	}
 }
 
-// emaBonds column-normalises the bonds and the delta (inplace_col_normalize_sparse) and takes
-// mat_ema_sparse: alpha*delta + (1-alpha)*bonds, keeping the positive entries. It sums the EMA
-// columns for the next normalisation.
-func (ws *workspace) emaBonds(n, C int, alpha fp.I32F32) {
-	ws.esum = growClear(ws.esum, C)
+// emaDividendsBonds does the rest of the bonds per column, in UID order: it column-normalises the
+// bonds and the delta (inplace_col_normalize_sparse), takes mat_ema_sparse (alpha*delta +
+// (1-alpha)*bonds, keeping the positive entries), column-normalises the EMA, adds each entry's
+// part of matmul_transpose_sparse of the bonds and the incentive to its row's dividends, and
+// writes the bond rows of live validators with a new permit: every entry the sparse EMA kept
+// (even one normalised to zero), max-upscaled per column (inplace_col_max_upscale_sparse) and
+// converted to u16.
+func (out *Output) emaDividendsBonds(n, R int, alpha fp.I32F32) {
+	ws := &out.ws
+	C := len(ws.cols)
 	oneMinus := fp.I32F32One.SaturatingSub(alpha)
-	fast := unit(alpha) // bonds_moving_average <= 1e6: both factors in [0, 1]
-	ws.brc, ws.drc = grow(ws.brc, C), grow(ws.drc, C)
-	for c := 0; c < C; c++ {
-		ws.brc[c] = newRecip(uint64(ws.bsum[c]) >> 32) // raw bonds are whole numbers too
-		ws.drc[c] = newRecip(uint64(ws.dsum[c]))
+	ws.divk = growClear(ws.divk, R)
+	ws.permRows = ws.permRows[:0]
+	for k, i := range ws.live {
+		if out.ValidatorPermit[i] {
+			ws.permRows = append(ws.permRows, int32(k))
+		}
 	}
-	ws.rowCnt = grow(ws.rowCnt, len(ws.live))
-	for k := range ws.live {
-		brow, erow := ws.b[k*n:k*n+C], ws.e[k*n:k*n+C]
-		cnt := int32(0)
-		for c, d := range erow {
-			b := brow[c]
-			if b != 0 {
-				b = intShare(ws.brc[c], b)
+	P := len(ws.permRows)
+	ws.rowX = growClear(ws.rowX, P)
+	ws.flat = grow(ws.flat, P*C)
+	ws.jOf = grow(ws.jOf, R)
+	for k := range ws.jOf {
+		ws.jOf[k] = -1
+	}
+	for j, k := range ws.permRows {
+		ws.jOf[k] = int32(j)
+	}
+	unitAlpha := unit(alpha)
+	// full: every live row stores its bonds and every column so far kept every entry, so entry p
+	// of each bond row is sorted column p and rowX is not kept up to date.
+	full := P == R
+	for p, c := range ws.sorted {
+		col := ws.dT[int(c)*ws.cs : int(c)*ws.cs+R]
+		brc := newRecip(uint64(ws.bsum[c]) >> 32) // raw bonds are whole numbers too
+		drc := newRecip(uint64(ws.dsum[c]))
+		var esum, mmax fp.I32F32
+		if alpha > 0 && oneMinus > 0 { // bonds_moving_average in (0, 1e6): both factors below 1
+			esum, mmax = emaColLt1(col, ws.b[c:], ws.rs, brc, drc, uint64(alpha), uint64(oneMinus))
+		} else {
+			esum = emaCol(col, ws.b[c:], ws.rs, brc, drc, alpha, oneMinus)
+		}
+		if esum == 0 { // nothing kept in this column
+			if full {
+				full = false
+				for j := range ws.rowX {
+					ws.rowX[j] = int32(p)
+				}
 			}
-			if d != 0 { // delta entries are shares in [0, 1] of their column sum
-				d = ws.drc[c].share(d)
+			continue
+		}
+		if unitAlpha && mmax > 0 {
+			// Every EMA entry is a share of at most 1 of esum, and share is monotone, so the
+			// column maximum of the normalised EMA is the share of the largest entry.
+			erc := newRecip(uint64(esum))
+			mrc := newRecip(uint64(erc.share(mmax)))
+			if full && !slices.Contains(col, 0) {
+				normStoreFullCol(col, ws.divk, ws.flat[p:], C, uint16(ws.cols[c]), erc, mrc, ws.inc[c])
+				continue
 			}
-			var m fp.I32F32
-			if fast {
-				if d != 0 {
-					m = mulU(alpha, d)
-				}
-				if b != 0 {
-					m += mulU(oneMinus, b) // two shares of at most 1: no overflow
-				}
-			} else {
-				if d != 0 {
-					m = alpha.SaturatingMul(d)
-				}
-				if b != 0 {
-					m = m.SaturatingAdd(oneMinus.SaturatingMul(b))
+			if full {
+				full = false
+				for j := range ws.rowX {
+					ws.rowX[j] = int32(p)
 				}
 			}
-			erow[c] = m
-			if m > 0 {
-				if fast { // shares of at most 1.0 over at most 32768 rows
-					ws.esum[c] += m
-				} else {
-					ws.esum[c] = ws.esum[c].SaturatingAdd(m)
-				}
-				cnt++
+			normStoreCol(col, ws.divk, ws.jOf, ws.rowX, ws.flat, C, uint16(ws.cols[c]), erc, mrc, ws.inc[c])
+			continue
+		}
+		if full {
+			full = false
+			for j := range ws.rowX {
+				ws.rowX[j] = int32(p)
 			}
 		}
-		ws.rowCnt[k] = cnt
+		emax := normColDividends(col, ws.divk, newRecip(uint64(esum)), esum, ws.inc[c])
+		storeCol(col, ws.permRows, ws.rowX, ws.flat, C, uint16(ws.cols[c]), newRecip(uint64(emax)))
+	}
+	if full {
+		for j := range ws.rowX {
+			ws.rowX[j] = int32(C)
+		}
+	}
+	for j, k := range ws.permRows {
+		i := ws.live[k]
+		out.Bonds[i] = append(out.Bonds[i][:0], ws.flat[j*C:j*C+int(ws.rowX[j])]...)
 	}
 }
 
-// normalizeEMAAndDividends column-normalises the EMA bonds, records the column maxima for
-// inplace_col_max_upscale_sparse, and takes matmul_transpose_sparse of the bonds and the incentive
-// (each validator's dividends before normalisation).
-func (ws *workspace) normalizeEMAAndDividends(n, C int) {
-	ws.emax = growClear(ws.emax, C)
-	ws.rowDivs = grow(ws.rowDivs, len(ws.live))
-	ws.erc = grow(ws.erc, C)
-	for c := 0; c < C; c++ {
-		ws.erc[c] = newRecip(uint64(ws.esum[c]))
-	}
-	for k := range ws.live {
-		row := ws.e[k*n : k*n+C]
-		var acc fp.I32F32
-		for c, v := range row {
-			if v <= 0 {
-				continue
-			}
-			if uint64(v) <= 1<<32 { // a share in [0, 1] of its column sum
-				v = ws.erc[c].share(v)
-			} else { // only with bonds_moving_average above 1e6
-				v = v.SafeDiv(ws.esum[c])
-			}
-			if v == 0 {
-				row[c] = presentZero // kept by the sparse EMA, normalised to zero
-				continue
-			}
-			row[c] = v
-			ws.emax[c] = ws.emax[c].Max(v)
-			if ws.inc[c] != 0 { // shares in [0, 1]: mulU applies, the sum stays below 2^15
-				acc += mulU(ws.inc[c], v)
-			}
+// emaColLt1 is the EMA of one column (delta col, bonds b[k*stride]) for 0 < alpha < 1, where
+// every product is of a factor below 1 and a share of at most 1 and fits 64 bits. It writes the
+// EMA into col and returns its sum (shares of at most 1.0 over at most 32768 rows).
+func emaColLt1(col []fp.I32F32, b []uint32, stride int, brc, drc recip, alpha, oneMinus uint64) (esum, mmax fp.I32F32) {
+	var sum, mx uint64
+	bi := 0
+	for k, d := range col {
+		var m uint64
+		if d != 0 { // delta entries are shares in [0, 1] of their column sum
+			m = mulLt1(alpha, uint64(drc.share(d)))
 		}
-		ws.rowDivs[k] = acc
+		if bv := b[bi]; bv != 0 {
+			m += mulLt1(oneMinus, brc.quo(uint64(bv)<<32)) // intShare of the raw bond
+		}
+		bi += stride
+		col[k] = fp.I32F32(m)
+		sum += m
+		mx = max(mx, m)
+	}
+	return fp.I32F32(sum), fp.I32F32(mx)
+}
+
+// normStoreFullCol is normStoreCol for a column where every live row stores its bonds and every
+// entry is kept: row k's entry goes to flat[k*C].
+func normStoreFullCol(col, divk []fp.I32F32, flat []WeightEntry, C int, uid uint16, erc, mrc recip, inc fp.I32F32) {
+	divk = divk[:len(col)]
+	for k, m := range col {
+		var u uint16
+		if v := erc.share(m); v != 0 { // else kept, normalised to zero: stored as 0
+			if inc < fp.I32F32One { // shares in [0, 1]: the sum stays below 2^15
+				divk[k] += fp.I32F32(mulLt1(uint64(inc), uint64(v)))
+			} else {
+				divk[k] += mulU(inc, v)
+			}
+			u = toU16(mrc.share(v)) // a share in (0, 1], at most the column maximum
+		}
+		flat[k*C] = WeightEntry{UID: uid, Value: u}
+	}
+}
+
+func normStoreCol(col, divk []fp.I32F32, jOf, x []int32, flat []WeightEntry, C int, uid uint16, erc, mrc recip, inc fp.I32F32) {
+	divk, jOf = divk[:len(col)], jOf[:len(col)]
+	for k, m := range col {
+		if m == 0 { // not kept by the sparse EMA
+			continue
+		}
+		var u uint16
+		if v := erc.share(m); v != 0 { // else kept, normalised to zero: stored as 0
+			if inc < fp.I32F32One { // shares in [0, 1]: the sum stays below 2^15
+				divk[k] += fp.I32F32(mulLt1(uint64(inc), uint64(v)))
+			} else {
+				divk[k] += mulU(inc, v)
+			}
+			u = toU16(mrc.share(v)) // a share in (0, 1], at most the column maximum
+		}
+		if j := jOf[k]; j >= 0 {
+			flat[int(j)*C+int(x[j])] = WeightEntry{UID: uid, Value: u}
+			x[j]++
+		}
+	}
+}
+
+// emaCol is emaColLt1 for any alpha, with the crate's saturating operations; entries that are
+// not positive are not kept (zero).
+func emaCol(col []fp.I32F32, b []uint32, stride int, brc, drc recip, alpha, oneMinus fp.I32F32) fp.I32F32 {
+	fast := unit(alpha) // bonds_moving_average <= 1e6: both factors in [0, 1]
+	var esum fp.I32F32
+	for k, d := range col {
+		bv := fp.I32F32(uint64(b[k*stride]) << 32)
+		if bv != 0 {
+			bv = intShare(brc, bv)
+		}
+		if d != 0 {
+			d = drc.share(d)
+		}
+		var m fp.I32F32
+		if fast {
+			if d != 0 {
+				m = mulU(alpha, d)
+			}
+			if bv != 0 {
+				m += mulU(oneMinus, bv) // two shares of at most 1: no overflow
+			}
+			esum += m
+		} else {
+			if d != 0 {
+				m = alpha.SaturatingMul(d)
+			}
+			if bv != 0 {
+				m = m.SaturatingAdd(oneMinus.SaturatingMul(bv))
+			}
+			if m <= 0 { // not kept by the sparse EMA
+				m = 0
+			}
+			esum = esum.SaturatingAdd(m)
+		}
+		col[k] = m
+	}
+	return esum
+}
+
+// normColDividends column-normalises one column of the EMA by its sum, marks kept entries that
+// normalise to zero as presentZero, adds inc times each entry to its row's dividends and returns
+// the column maximum.
+func normColDividends(col, divk []fp.I32F32, erc recip, esum, inc fp.I32F32) fp.I32F32 {
+	divk = divk[:len(col)]
+	var emax fp.I32F32
+	for k, v := range col {
+		if v == 0 {
+			continue
+		}
+		if uint64(v) <= 1<<32 { // a share in [0, 1] of its column sum
+			v = erc.share(v)
+		} else { // only with bonds_moving_average above 1e6
+			v = v.SafeDiv(esum)
+		}
+		if v == 0 {
+			col[k] = presentZero // kept by the sparse EMA, normalised to zero
+			continue
+		}
+		col[k] = v
+		emax = max(emax, v)
+		divk[k] += mulU(inc, v) // shares in [0, 1]: mulU applies, the sum stays below 2^15
+	}
+	return emax
+}
+
+// storeCol appends one column's entries, max-upscaled by the column maximum (mrc) and converted to
+// u16, to the bond rows of the live rows perm (row j at flat[j*C:], x[j] entries so far).
+func storeCol(col []fp.I32F32, perm, x []int32, flat []WeightEntry, C int, uid uint16, mrc recip) {
+	x = x[:len(perm)]
+	for j, k := range perm {
+		v := col[k]
+		if v == 0 { // not kept by the sparse EMA
+			continue
+		}
+		var u uint16
+		if v != presentZero { // a share in (0, 1], at most the column maximum
+			u = toU16(mrc.share(v))
+		}
+		flat[j*C+int(x[j])] = WeightEntry{UID: uid, Value: u}
+		x[j]++
 	}
 }
 
@@ -457,43 +728,19 @@ func (out *Output) emissionScores(n int) {
 	}
 }
 
-// storeBonds writes the bond rows the chain inserts: a UID holding a new permit gets its EMA row
-// max-upscaled per column and converted to u16 (every entry the sparse EMA kept, even one that
-// rounds to 0); one that lost its permit gets an empty row; any other row is left as it was.
+// storeBonds writes the bond rows emaDividendsBonds did not: a UID holding a new permit without
+// a live row gets an empty row, as does one that lost its permit; any other row is left as it was.
 func (out *Output) storeBonds(in *Input, n int) {
-	ws := &out.ws
-	C := len(ws.cols)
-	ws.mrc, ws.sortedUID = grow(ws.mrc, C), grow(ws.sortedUID, C)
-	for p, c := range ws.sorted { // reciprocals of the column maxima, in UID order
-		ws.mrc[p] = newRecip(uint64(ws.emax[c]))
-		ws.sortedUID[p] = uint16(ws.cols[c])
-	}
 	for i := 0; i < n; i++ {
-		row := out.Bonds[i][:0]
 		switch {
-		case out.ValidatorPermit[i]:
-			if k := int(ws.rowOf[i]); k >= 0 {
-				row = grow(row, int(ws.rowCnt[k]))
-				e := ws.e[k*n : k*n+C]
-				x := 0
-				for p, c := range ws.sorted { // UID order, as the chain's EMA rows
-					v := e[c]
-					switch {
-					case v == 0: // not kept by the sparse EMA
-						continue
-					case v == presentZero:
-						v = 0
-					case ws.mrc[p].d != 0: // v is a share in [0, 1], at most its column maximum
-						v = ws.mrc[p].share(v)
-					}
-					row[x] = WeightEntry{UID: ws.sortedUID[p], Value: toU16(v)}
-					x++
-				}
+		case out.ValidatorPermit[i]: // live rows were written by emaDividendsBonds
+			if out.ws.rowOf[i] < 0 {
+				out.Bonds[i] = out.Bonds[i][:0]
 			}
 		case in.ValidatorPermit[i]:
+			out.Bonds[i] = out.Bonds[i][:0]
 		default:
-			row = append(row, in.Bonds[i]...)
+			out.Bonds[i] = append(out.Bonds[i][:0], in.Bonds[i]...)
 		}
-		out.Bonds[i] = row
 	}
 }

@@ -1,6 +1,7 @@
 package yuma
 
 import (
+	"math"
 	"math/bits"
 
 	fp "github.com/dtaod/dtaod/fixedpoint"
@@ -26,22 +27,39 @@ func divU(x, y fp.I32F32) fp.I32F32 {
 
 // toU16 is fixed_proportion_to_u16 for 0 <= x <= 1.0: x*65535 cannot saturate and its floor is
 // at most 65535.
+// mulU(x, 65535.0) is the exact x*65535, below 2^48.
 func toU16(x fp.I32F32) uint16 {
-	return uint16(mulU(x, fp.U16Max) >> 32)
+	return uint16(uint64(x) * 65535 >> 32)
 }
+
+// prop16 is fixed_proportion_to_u16, inline for proportions in [0, 1].
+func prop16(x fp.I32F32) uint16 {
+	if unit(x) {
+		return toU16(x)
+	}
+	return fp.FixedProportionToU16(x)
+}
+
+// mulLt1 is mulU for 0 <= a < 1.0 and 0 <= b <= 1.0: the product is below 2^64, so a plain
+// 64-bit multiplication gives it.
+func mulLt1(a, b uint64) uint64 { return a * b >> 32 }
 
 // unit reports whether 0 <= x <= 1.0.
 func unit(x fp.I32F32) bool { return uint64(x) <= uint64(fp.I32F32One) }
 
-// recip divides many numerators by one divisor d > 0 without a hardware division each time:
-// with r = floor(2^64/d), floor(n*r / 2^64) is floor(n/d) or one less (the error n*(2^64/d - r)
-// / 2^64 is below 1 for n < 2^64), and one comparison corrects it. The epoch normalises whole
-// columns and rows by one sum, so this is exact and several times cheaper than DIV.
+// recip divides many numerators by one divisor d >= 1 without a hardware division each time:
+// with r = floor(2^64/d) (2^64-1 for d = 1), floor(n*r / 2^64) is floor(n/d) or one less (the
+// error n*(2^64/d - r) / 2^64 is below 1 for n < 2^64), and one comparison corrects it. The
+// epoch normalises whole columns and rows by one sum, so this is exact and several times cheaper
+// than DIV. A recip of d = 0 must not divide.
 type recip struct{ d, r uint64 }
 
 func newRecip(d uint64) recip {
-	if d <= 1 {
-		return recip{d: d}
+	switch d {
+	case 0:
+		return recip{}
+	case 1:
+		return recip{1, math.MaxUint64}
 	}
 	r, _ := bits.Div64(1, 0, d)
 	return recip{d, r}
@@ -49,11 +67,8 @@ func newRecip(d uint64) recip {
 
 // quo returns floor(n/d).
 func (rc recip) quo(n uint64) uint64 {
-	if rc.d <= 1 {
-		return n
-	}
 	q, _ := bits.Mul64(n, rc.r)
-	if n-q*rc.d >= rc.d {
+	if n-q*rc.d >= rc.d { // rare for the epoch's numerators, far below 2^64: a predictable branch
 		q++
 	}
 	return q
@@ -61,6 +76,7 @@ func (rc recip) quo(n uint64) uint64 {
 
 // share is safe_div(x, d) for a share 0 <= x <= min(1.0, d): floor(x * 2^32 / d). The only
 // x >= 2^32 allowed is 1.0, where x * 2^32 = 2^64 and the quotient is r itself (d >= 1.0 > 1).
+// d must not be zero (x <= d, and a zero x needs no division).
 func (rc recip) share(x fp.I32F32) fp.I32F32 {
 	if uint64(x) >= 1<<32 {
 		return fp.I32F32(rc.r)

@@ -1,6 +1,7 @@
 package yuma
 
 import (
+	"math"
 	"slices"
 
 	fp "github.com/dtaod/dtaod/fixedpoint"
@@ -36,8 +37,27 @@ func InplaceNormalizeUsingSum(x []fp.I32F32, sum fp.I32F32) {
 	if sum == 0 {
 		return
 	}
+	if sum < 0 {
+		for i, v := range x {
+			if v != 0 {
+				x[i] = v.SafeDiv(sum)
+			}
+		}
+		return
+	}
+	// For 0 < v < 1.0 the quotient floor(v * 2^32 / sum) needs no DIV: one reciprocal of the sum
+	// gives it exactly (fast.go), and safe_div keeps it when it fits (it is 0 otherwise).
+	rc := newRecip(uint64(sum))
 	for i, v := range x {
-		if v != 0 {
+		switch {
+		case v == 0:
+		case uint64(v) < 1<<32:
+			q := rc.quo(uint64(v) << 32)
+			if q > math.MaxInt64 {
+				q = 0
+			}
+			x[i] = fp.I32F32(q)
+		default:
 			x[i] = v.SafeDiv(sum)
 		}
 	}
@@ -85,6 +105,34 @@ func IsTopK(v []fp.I32F32, k int, out []bool, idx []int32) {
 	})
 	for _, i := range idx[:n-k] {
 		out[i] = false
+	}
+}
+
+// isTopK is IsTopK that sorts packed (value, index) keys when the values are in [0, 2^47) and
+// n <= 2^16 (the epoch's stakes), which orders them as the chain's stable sort does without a
+// comparison function. keys is scratch of length n.
+func isTopK(v []fp.I32F32, k int, out []bool, idx []int32, keys []uint64) {
+	n := len(v)
+	if n <= k || n > 1<<16 {
+		IsTopK(v, k, out, idx)
+		return
+	}
+	keys = keys[:n]
+	var all uint64
+	for i, x := range v {
+		all |= uint64(x)
+		keys[i] = uint64(x)<<16 | uint64(i)
+	}
+	if all >= 1<<47 {
+		IsTopK(v, k, out, idx)
+		return
+	}
+	slices.Sort(keys)
+	for i := range out[:n] {
+		out[i] = true
+	}
+	for _, key := range keys[:n-k] {
+		out[key&(1<<16-1)] = false
 	}
 }
 

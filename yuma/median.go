@@ -64,6 +64,7 @@ type medianScratch struct {
 	keyStake        [keyRows]fp.I32F32
 	keys, keysTmp   [keyRows]uint64
 	hist            [keyRows]fp.I32F32
+	bucket          [keyRows]uint8
 }
 
 // WeightedMedianCol is math.rs weighted_median_col_sparse, the consensus: for each of the cols
@@ -100,14 +101,24 @@ func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, rowS
 		fast = fast && s <= fp.I32F32One
 	}
 	keyed := fast && k <= keyRows
+	identity := rowStride == 1 // stake row p is matrix row p, contiguous in each column
 	if keyed {
 		copy(sc.keyStake[:], sc.stake)
+		for p, r := range sc.rows {
+			identity = identity && int(r) == p
+		}
 	}
 	sc.pairs, sc.tmpPairs = grow(sc.pairs, k), grow(sc.tmpPairs, k)
 	sc.score, sc.idx, sc.tmp = grow(sc.score, k), grow(sc.idx, k), grow(sc.tmp, k)
 	for c := 0; c < cols; c++ {
 		base := c * colStride
-		if keyed {
+		if keyed && identity {
+			mn, mx, bad := gatherKeys(sc.keys[:k], score[base:base+k])
+			if bad < 1<<(63-keyBits) { // scores in [0, 2^55): the keys order by score
+				out[c] = sc.medianKeys(k, mn>>keyBits, mx>>keyBits, minority, stakeSum)
+				continue
+			}
+		} else if keyed {
 			keys := sc.keys[:k]
 			var bad uint64
 			mn, mx := ^uint64(0), uint64(0)
@@ -148,6 +159,31 @@ func weightedMedianCol(stake []fp.I32F32, rowOf []int32, score []fp.I32F32, rowS
 	}
 }
 
+// gatherKeys packs the scores col into keys (score<<keyBits | row) and returns the smallest and
+// largest key and the OR of the scores.
+func gatherKeys(keys []uint64, col []fp.I32F32) (mn, mx, bad uint64) {
+	keys = keys[:len(col)]
+	mn, mn1 := ^uint64(0), ^uint64(0)
+	var mx1, bad1 uint64
+	p := 0
+	for ; p+1 < len(col); p += 2 { // two chains of min, max and or
+		v, v1 := uint64(col[p]), uint64(col[p+1])
+		bad, bad1 = bad|v, bad1|v1
+		e, e1 := v<<keyBits|uint64(p), v1<<keyBits|uint64(p+1)
+		keys[p], keys[p+1] = e, e1
+		mn, mx = min(mn, e), max(mx, e)
+		mn1, mx1 = min(mn1, e1), max(mx1, e1)
+	}
+	if p < len(col) {
+		v := uint64(col[p])
+		bad |= v
+		e := v<<keyBits | uint64(p)
+		keys[p] = e
+		mn, mx = min(mn, e), max(mx, e)
+	}
+	return min(mn, mn1), max(mx, mx1), bad | bad1
+}
+
 // keyRows bounds the rows of weightedMedianKeys, whose keys hold the row in the low keyBits bits.
 const (
 	keyBits = 8
@@ -177,26 +213,27 @@ func (sc *medianScratch) medianKeys(n int, lo, hi uint64, minority, total fp.I32
 	}
 	// bucket(v) = floor((v-lo) * m / 2^32) < nb; (v-lo)*m <= nb*2^32, no overflow.
 	m := (uint64(nb) << 32) / (hi - lo + 1)
-	hist := sc.hist[:nb]
-	clear(hist)
-	keys, stake := sc.keys[:n], sc.keyStake[:n]
-	for p, e := range keys {
-		hist[(((e>>keyBits)-lo)*m>>32)&(keyRows-1)] += stake[p]
+	hist := &sc.hist // nb <= keyRows = 256: a bucket fits a byte
+	clear(hist[:nb])
+	for p, e := range sc.keys[:n] {
+		b := uint8(((e >> keyBits) - lo) * m >> 32)
+		sc.bucket[uint8(p)] = b
+		hist[b] += sc.keyStake[uint8(p)]
 	}
 	var below fp.I32F32
 	b := 0
 	for ; b < nb-1; b++ {
-		if below+hist[b] > minority {
+		if below+hist[uint8(b)] > minority {
 			break
 		}
-		below += hist[b]
+		below += hist[uint8(b)]
 	}
 	in := 0
-	for _, e := range keys {
-		sc.keysTmp[in&(keyRows-1)] = e
-		in += b2i(int(((e>>keyBits)-lo)*m>>32) == b)
+	for p, e := range sc.keys[:n] {
+		sc.keysTmp[uint8(in)] = e
+		in += b2i(sc.bucket[uint8(p)] == uint8(b))
 	}
-	return weightedMedianKeys(&sc.keysTmp, &sc.keys, in, &sc.keyStake, minority, below, below+hist[b])
+	return weightedMedianKeys(&sc.keysTmp, &sc.keys, in, &sc.keyStake, minority, below, below+hist[uint8(b)])
 }
 
 // weightedMedianKeys is weightedMedianPairs over packed keys score<<keyBits | p, where p indexes
