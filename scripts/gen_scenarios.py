@@ -68,7 +68,7 @@ def bench():
     w("name: bench-yuma-128x320x30d")
     w("blocks: 216000")
     w("record: {every: 7200, neurons: false}")
-    w("params: {max_allowed_uids: 320, max_allowed_validators: 64}")
+    w("params: {max_allowed_uids: 320, max_allowed_validators: 64, activity_cutoff: 1000000}  # weights stay active all month")
     w("state:")
     w('  total_issuance: "8000000000000000"')
     w('  root_tao: "3000000000000000"')
