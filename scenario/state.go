@@ -280,16 +280,7 @@ func (p *parser) neurons(n *node, byNetUID map[dtaod.NetUID]string, limits map[d
 		var nr Neuron
 		netOK := false
 		if v := o.require("netuid"); v != nil {
-			nr.NetUID, netOK = p.netuid(v, path+".netuid", 0)
-			if netOK {
-				if nr.NetUID == dtaod.Root {
-					p.fail(v.pos, path+".netuid", "must be a listed subnet, got 0 (neurons register on subnets, not root)")
-					netOK = false
-				} else if _, listed := byNetUID[nr.NetUID]; !listed {
-					p.fail(v.pos, path+".netuid", "subnet %d is not listed in state.subnets", nr.NetUID)
-					netOK = false
-				}
-			}
+			nr.NetUID, netOK = p.listedSubnet(v, path+".netuid", byNetUID, "neurons register on subnets, not root")
 		}
 		if netOK {
 			reg.count[nr.NetUID]++
@@ -346,16 +337,7 @@ func (p *parser) weightRows(n *node, listPath, field string, byNetUID map[dtaod.
 		var r WeightRow
 		netOK := false
 		if v := o.require("netuid"); v != nil {
-			r.NetUID, netOK = p.netuid(v, path+".netuid", 0)
-			if netOK {
-				if r.NetUID == dtaod.Root {
-					p.fail(v.pos, path+".netuid", "must be a listed subnet, got 0 (root has no neurons)")
-					netOK = false
-				} else if _, listed := byNetUID[r.NetUID]; !listed {
-					p.fail(v.pos, path+".netuid", "subnet %d is not listed in state.subnets", r.NetUID)
-					netOK = false
-				}
-			}
+			r.NetUID, netOK = p.listedSubnet(v, path+".netuid", byNetUID, "root has no neurons")
 		}
 		keyOK := false
 		if v := o.require("hotkey"); v != nil {
@@ -387,4 +369,22 @@ func (p *parser) weightRows(n *node, listPath, field string, byNetUID map[dtaod.
 		out = append(out, r)
 	}
 	return out
+}
+
+// listedSubnet reads a netuid that must name a subnet listed in state.subnets: root (0) is refused
+// with rootReason, an unlisted netuid with the list to look in.
+func (p *parser) listedSubnet(v *node, path string, byNetUID map[dtaod.NetUID]string, rootReason string) (dtaod.NetUID, bool) {
+	id, ok := p.netuid(v, path, 0)
+	switch {
+	case !ok:
+		return id, false
+	case id == dtaod.Root:
+		p.fail(v.pos, path, "must be a listed subnet, got 0 (%s)", rootReason)
+		return id, false
+	}
+	if _, listed := byNetUID[id]; !listed {
+		p.fail(v.pos, path, "subnet %d is not listed in state.subnets", id)
+		return id, false
+	}
+	return id, true
 }
