@@ -140,41 +140,37 @@ func Unstake(p Pool, a dtaod.Alpha, fee, minLiquidity dtaod.TAO) (net, gross dta
 // minLiquidity (ceil(k/(T+x)) can jump past A-want, so A-want >= minLiquidity is not enough), and
 // with ErrOverflow when the TAO reserve would need more than 2^64-1 rao.
 func TAOForAlpha(p Pool, want dtaod.Alpha, minLiquidity dtaod.TAO) (dtaod.TAO, error) {
-	if p.TAO == 0 || p.Alpha == 0 {
-		return 0, fmt.Errorf("%w: the pool is empty", dtaod.ErrInsufficientLiquidity)
-	}
-	if want >= p.Alpha || uint64(p.Alpha-want) < uint64(minLiquidity) {
-		return 0, fmt.Errorf("%w: the pool holds %d alpha", dtaod.ErrInsufficientLiquidity, p.Alpha)
-	}
-	// ceil(k/(T+x)) <= A-want  <=>  T+x >= k/(A-want)  <=>  x >= ceil(k/(A-want)) - T.
-	need, ok := ceilDivK(p, uint64(p.Alpha-want))
-	if !ok {
-		return 0, fmt.Errorf("%w: buying %d alpha needs a TAO reserve above u64", dtaod.ErrOverflow, want)
-	}
-	// need >= T since A-want <= A. The alpha left, ceil(k/need), fits (need >= T) and is the
-	// reserve BuyAlpha checks.
-	if left, _ := ceilDivK(p, need); left < uint64(minLiquidity) {
-		return 0, fmt.Errorf("%w: alpha reserve %d < %d", dtaod.ErrInsufficientLiquidity, left, minLiquidity)
-	}
-	return dtaod.TAO(need) - p.TAO, nil
+	x, err := exactIn(p, uint64(p.TAO), uint64(p.Alpha), uint64(want), minLiquidity, "TAO", "alpha", "buying %d alpha")
+	return dtaod.TAO(x), err
 }
 
 // AlphaForTAO is the exact-out quote of a sell: the least alpha whose swap yields at least want
 // TAO (before any fee), i.e. the least a with SellAlpha(p, a) succeeding and returning >= want.
 // Errors mirror TAOForAlpha's.
 func AlphaForTAO(p Pool, want dtaod.TAO, minLiquidity dtaod.TAO) (dtaod.Alpha, error) {
-	if p.TAO == 0 || p.Alpha == 0 {
+	a, err := exactIn(p, uint64(p.Alpha), uint64(p.TAO), uint64(want), minLiquidity, "alpha", "TAO", "selling for %d TAO")
+	return dtaod.Alpha(a), err
+}
+
+// exactIn is both exact-out quotes, which are one computation with the reserves' roles swapped (k
+// is symmetric): the least amount into the in reserve whose swap takes at least want out of the
+// out reserve. The names only word the errors.
+func exactIn(p Pool, in, out, want uint64, minLiquidity dtaod.TAO, inName, outName, what string) (uint64, error) {
+	if in == 0 || out == 0 {
 		return 0, fmt.Errorf("%w: the pool is empty", dtaod.ErrInsufficientLiquidity)
 	}
-	if want >= p.TAO || uint64(p.TAO-want) < uint64(minLiquidity) {
-		return 0, fmt.Errorf("%w: the pool holds %d TAO", dtaod.ErrInsufficientLiquidity, p.TAO)
+	if want >= out || out-want < uint64(minLiquidity) {
+		return 0, fmt.Errorf("%w: the pool holds %d %s", dtaod.ErrInsufficientLiquidity, out, outName)
 	}
-	need, ok := ceilDivK(p, uint64(p.TAO-want))
+	// ceil(k/(in+x)) <= out-want  <=>  in+x >= k/(out-want)  <=>  x >= ceil(k/(out-want)) - in.
+	need, ok := ceilDivK(p, out-want)
 	if !ok {
-		return 0, fmt.Errorf("%w: selling for %d TAO needs an alpha reserve above u64", dtaod.ErrOverflow, want)
+		return 0, fmt.Errorf("%w: "+what+" needs a %s reserve above u64", dtaod.ErrOverflow, want, inName)
 	}
+	// need >= in since out-want <= out. What is left, ceil(k/need), fits (need >= in) and is the
+	// reserve the swap checks.
 	if left, _ := ceilDivK(p, need); left < uint64(minLiquidity) {
-		return 0, fmt.Errorf("%w: TAO reserve %d < %d", dtaod.ErrInsufficientLiquidity, left, minLiquidity)
+		return 0, fmt.Errorf("%w: %s reserve %d < %d", dtaod.ErrInsufficientLiquidity, outName, left, minLiquidity)
 	}
-	return dtaod.Alpha(need) - p.Alpha, nil
+	return need - in, nil
 }
