@@ -131,6 +131,9 @@ func inject(st *pools.State, p *dtaod.Params, s *pools.Subnet, taoIn uint64, twN
 	}
 	s.TAOIn, s.AlphaIn, s.AlphaOut, st.TotalIssuance = t, a, o, ti
 	s.LastTAOInEmission, s.LastAlphaInEmission, s.LastAlphaOutEmission = dtaod.TAO(taoIn), dtaod.Alpha(alphaIn), dtaod.Alpha(alphaEm)
+	n := s.NetUID
+	st.Post(pools.ReasonInjection, pools.UnitTAO, pools.AccountIssuance, pools.AccountPool(n), taoIn, "")
+	st.Post(pools.ReasonInjection, pools.AlphaOf(n), pools.AccountIssuance, pools.AccountPool(n), alphaIn, "")
 
 	owner, _ := p.OwnerCut.MulFloor(alphaEm) // owner_cut <= 1, so it fits
 	rest := alphaEm - owner
@@ -149,9 +152,13 @@ func inject(st *pools.State, p *dtaod.Params, s *pools.Subnet, taoIn uint64, twN
 			s.PendingRootAlpha += dtaod.Alpha(rootAlpha)
 			s.PendingRootTAO += out
 			s.LastRootDivsTAO = out
+			st.Post(pools.ReasonRootSell, pools.AlphaOf(n), pools.AccountIssuance, pools.AccountPool(n), rootAlpha, "")
+			st.Post(pools.ReasonRootSell, pools.UnitTAO, pools.AccountPool(n), pools.AccountPendingRoot(n), uint64(out), "")
 		}
 	}
 	s.PendingAlpha += dtaod.Alpha(rest - rootAlpha)
+	st.Post(pools.ReasonOwnerCut, pools.AlphaOf(n), pools.AccountIssuance, pools.AccountPendingOwner(n), owner, "")
+	st.Post(pools.ReasonEmission, pools.AlphaOf(n), pools.AccountIssuance, pools.AccountPending(n), rest-rootAlpha, "")
 	return nil
 }
 

@@ -173,9 +173,13 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 	}
 	rec.Neurons = sc.neurons[from:len(sc.neurons):len(sc.neurons)]
 
+	net := s.NetUID
 	if s.OwnerColdkey != "" && s.OwnerHotkey != "" && s.PendingOwnerCut > 0 {
 		st.CreditStake(s.OwnerColdkey, s.OwnerHotkey, s.NetUID, uint64(s.PendingOwnerCut))
 		rec.OwnerCutPaid = s.PendingOwnerCut
+		st.Post(pools.ReasonOwnerCut, pools.AlphaOf(net), pools.AccountPendingOwner(net), pools.AccountStake(s.OwnerHotkey, net), uint64(s.PendingOwnerCut), s.OwnerColdkey)
+	} else {
+		st.Post(pools.ReasonBurn, pools.AlphaOf(net), pools.AccountPendingOwner(net), pools.AccountBurn, uint64(s.PendingOwnerCut), "")
 	}
 	var sumQ uint64
 	var x uint256.Int
@@ -192,6 +196,7 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 	var paid uint64
 	for i, nr := range s.Neurons { // miners first, as the chain
 		st.CreditNeuron(s, i, false, nr.Coldkey, inc[i])
+		st.Post(pools.ReasonIncentive, pools.AlphaOf(net), pools.AccountPending(net), pools.AccountStake(nr.Hotkey, net), inc[i], nr.Coldkey)
 		paid += inc[i]
 	}
 	for i, nr := range s.Neurons {
@@ -199,6 +204,8 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 		take, _ := p.ValidatorTake.MulFloor(ai)
 		st.CreditNeuron(s, i, false, nr.Coldkey, take)
 		st.DistributeNeuron(s, i, false, ai-take)
+		st.Post(pools.ReasonTake, pools.AlphaOf(net), pools.AccountPending(net), pools.AccountStake(nr.Hotkey, net), take, nr.Coldkey)
+		st.Post(pools.ReasonDividend, pools.AlphaOf(net), pools.AccountPending(net), pools.AccountStake(nr.Hotkey, net), ai-take, "")
 		paid += ai
 	}
 	pending := uint64(s.PendingRootTAO)
@@ -214,9 +221,12 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 			st.DistributeNeuron(s, i, true, t-take)
 			st.RootTAO += dtaod.TAO(t)
 			paidTAO += t
+			st.Post(pools.ReasonTake, pools.UnitTAO, pools.AccountPendingRoot(net), pools.AccountStake(nr.Hotkey, dtaod.Root), take, nr.Coldkey)
+			st.Post(pools.ReasonDividend, pools.UnitTAO, pools.AccountPendingRoot(net), pools.AccountStake(nr.Hotkey, dtaod.Root), t-take, "")
 		}
 	}
 	st.BurnTAO(dtaod.TAO(pending - paidTAO)) // burned: nobody could be paid it
+	st.Post(pools.ReasonBurn, pools.UnitTAO, pools.AccountPendingRoot(net), pools.AccountBurn, pending-paidTAO, "")
 	rec.AlphaPaid = dtaod.Alpha(paid)
 	rec.RootTAOPaid = dtaod.TAO(paidTAO)
 
@@ -228,6 +238,13 @@ func Epoch(st *pools.State, p *dtaod.Params, s *pools.Subnet, block dtaod.Block,
 	} else {
 		rec.Undistributed = -int64(done - owed)
 		s.AlphaOut += dtaod.Alpha(done - owed)
+	}
+	// In the ledger the unpaid owner cut was burned above; what pending alpha could not pay (or
+	// the rounding the payout overshot by) balances the pending account.
+	if p := uint64(s.PendingAlpha); p >= paid {
+		st.Post(pools.ReasonBurn, pools.AlphaOf(net), pools.AccountPending(net), pools.AccountBurn, p-paid, "")
+	} else {
+		st.Post(pools.ReasonEmission, pools.AlphaOf(net), pools.AccountIssuance, pools.AccountPending(net), paid-p, "")
 	}
 	s.PendingAlpha, s.PendingOwnerCut, s.PendingRootAlpha, s.PendingRootTAO = 0, 0, 0, 0
 	return rec

@@ -31,6 +31,9 @@ type Input struct {
 type Outcome struct {
 	Receipt pools.Receipt
 	Err     error
+	// PriceBefore and PriceAfter are the spot prices around the order, kept only while the engine
+	// journals (the live service): the origin subnet's before, the destination's after (root: 1).
+	PriceBefore, PriceAfter dtaod.Price
 }
 
 // BlockResult is what one block did. The engine reuses its slices between blocks; copy what you
@@ -40,6 +43,8 @@ type BlockResult struct {
 	Emission dtaod.TAO // the block's TAO emission before the split
 	Epochs   []emission.EpochRecord
 	Outcomes []Outcome // one per input, in input order
+	// Ledger is every balance change of the block in order, when the engine journals (Journal).
+	Ledger []pools.Entry
 }
 
 // Engine owns the state and applies blocks to it.
@@ -58,6 +63,10 @@ func (e *Engine) KeepBonds(on bool) { e.scratch.KeepBonds = on }
 
 // SkipNeurons leaves per-neuron results out of epoch results, for drivers that do not use them.
 func (e *Engine) SkipNeurons(on bool) { e.scratch.SkipNeurons = on }
+
+// Journal makes blocks record every balance change as a double-entry ledger (BlockResult.Ledger)
+// and each order's prices: what the live service persists. A backtest leaves it off.
+func (e *Engine) Journal(on bool) { e.State.Journaling = on }
 
 // New returns an engine at height over st. Regimes at or before height+1 take effect with the
 // first block; the rest at their block.
@@ -80,6 +89,8 @@ func (e *Engine) Next(inputs []Input, res *BlockResult) error {
 		e.regimes = e.regimes[1:]
 	}
 	e.State.Height = b
+	e.State.Journal = e.State.Journal[:0]
+	e.State.JournalInput = -1
 	e.scratch.BeginBlock()
 	em, err := emission.Coinbase(e.State, &e.Params, b, &e.scratch)
 	if err != nil {
@@ -91,11 +102,18 @@ func (e *Engine) Next(inputs []Input, res *BlockResult) error {
 			res.Epochs = append(res.Epochs, emission.Epoch(e.State, &e.Params, s, b, e.Consensus, &e.scratch))
 		}
 	}
-	for _, in := range inputs {
+	for i, in := range inputs {
 		var out Outcome
+		e.State.JournalInput = int32(i)
 		switch {
 		case in.Order != nil:
+			if e.State.Journaling {
+				out.PriceBefore = e.spot(originOf(in.Order))
+			}
 			out.Receipt, out.Err = e.State.Apply(&e.Params, in.Order)
+			if e.State.Journaling {
+				out.PriceAfter = e.spot(destinationOf(in.Order))
+			}
 		case in.Params != nil:
 			e.Params = in.Params.Apply(e.Params)
 		default:
@@ -103,6 +121,37 @@ func (e *Engine) Next(inputs []Input, res *BlockResult) error {
 		}
 		res.Outcomes = append(res.Outcomes, out)
 	}
+	res.Ledger = e.State.Journal
 	e.Height = b
 	return nil
+}
+
+var rootPrice = dtaod.PriceFromFixed(dtaod.FixedOne)
+
+// spot is a subnet's spot price, 1 on root, 0 for a subnet that does not exist (yet).
+func (e *Engine) spot(n dtaod.NetUID) dtaod.Price {
+	if n == dtaod.Root {
+		return rootPrice
+	}
+	if s := e.State.Subnet(n); s != nil {
+		return s.Pool().SpotPrice()
+	}
+	return dtaod.Price{}
+}
+
+// originOf and destinationOf are the subnets whose prices an order's receipt reports.
+func originOf(o *pools.Order) dtaod.NetUID {
+	switch o.Kind {
+	case pools.MoveStake, pools.TransferStake, pools.SwapStake:
+		return o.FromNetUID
+	}
+	return o.NetUID
+}
+
+func destinationOf(o *pools.Order) dtaod.NetUID {
+	switch o.Kind {
+	case pools.MoveStake, pools.TransferStake, pools.SwapStake:
+		return o.ToNetUID
+	}
+	return o.NetUID
 }

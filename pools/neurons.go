@@ -33,6 +33,7 @@ func (st *State) registerNeuron(p *dtaod.Params, o *Order) (Receipt, error) {
 	}
 	st.debit(o.Coldkey, burn)
 	st.BurnTAO(burn)
+	st.Post(ReasonRegistration, UnitTAO, AccountFree(o.Coldkey), AccountBurn, uint64(burn), o.Coldkey)
 	n := Neuron{Hotkey: o.Hotkey, Coldkey: o.Coldkey, RegisteredAt: st.Height, LastUpdate: st.Height, Active: true}
 	uid := len(s.Neurons)
 	if uid < int(s.MaxAllowedUIDs) {
@@ -178,6 +179,9 @@ func (st *State) registerSubnet(p *dtaod.Params, o *Order) (Receipt, error) {
 	pool := min(p.NetworkMinLock, cost)
 	st.debit(o.Coldkey, cost)
 	st.BurnTAO(cost - pool)
+	st.Post(ReasonRegistration, UnitTAO, AccountFree(o.Coldkey), AccountPool(netuid), uint64(pool), o.Coldkey)
+	st.Post(ReasonRegistration, UnitTAO, AccountFree(o.Coldkey), AccountBurn, uint64(cost-pool), o.Coldkey)
+	st.Post(ReasonRegistration, AlphaOf(netuid), AccountIssuance, AccountPool(netuid), uint64(pool), o.Coldkey)
 	st.NetworkLastLock, st.NetworkLastLockBlock = cost, st.Height
 	st.AddSubnet(&Subnet{
 		NetUID: netuid, TAOIn: pool, AlphaIn: dtaod.Alpha(pool), Tempo: p.DefaultTempo,

@@ -113,28 +113,41 @@ func poolOf(s *Subnet) amm.Pool {
 }
 
 // commitBuy writes a computed buy: reserves (or root TAO), alpha_out, volume, and the shares.
-func (st *State) commitBuy(l leg, fee dtaod.TAO, coldkey, hotkey string, n dtaod.NetUID) {
+// payer's free balance pays (the caller debits it); the stake goes to (coldkey, hotkey, n).
+// reason is stake, or transfer when the stake changes owner.
+func (st *State) commitBuy(l leg, fee dtaod.TAO, payer, coldkey, hotkey string, n dtaod.NetUID, reason Reason) {
 	if l.sub == nil {
 		st.RootTAO += l.tao
 		st.UnnamedRoot += fee
+		st.Post(reason, UnitTAO, AccountFree(payer), AccountStake(hotkey, n), uint64(l.alpha), coldkey)
+		st.Post(ReasonFee, UnitTAO, AccountFree(payer), AccountUnnamed(dtaod.Root), uint64(fee), payer)
 	} else {
 		l.sub.setPool(l.pool)
 		l.sub.AlphaOut += l.alpha
 		l.sub.AddVolume(l.tao - fee)
+		st.Post(ReasonStake, UnitTAO, AccountFree(payer), AccountPool(n), uint64(l.tao-fee), payer)
+		st.Post(ReasonFee, UnitTAO, AccountFree(payer), AccountPool(n), uint64(fee), payer)
+		st.Post(reason, AlphaOf(n), AccountPool(n), AccountStake(hotkey, n), uint64(l.alpha), coldkey)
 	}
 	st.pool(hotkey, n).Add(coldkey, uint64(l.alpha))
 }
 
-// commitSell writes a computed sell.
+// commitSell writes a computed sell. In the ledger the gross TAO goes to the coldkey's free
+// balance and the fee back to the pool (or to unnamed root TAO), so the fee is an entry.
 func (st *State) commitSell(l leg, fee dtaod.TAO, coldkey, hotkey string, n dtaod.NetUID) {
 	st.pool(hotkey, n).Remove(coldkey, uint64(l.alpha))
 	if l.sub == nil {
 		st.RootTAO -= l.tao
 		st.UnnamedRoot += fee
+		st.Post(ReasonUnstake, UnitTAO, AccountStake(hotkey, n), AccountFree(coldkey), uint64(l.gross), coldkey)
+		st.Post(ReasonFee, UnitTAO, AccountFree(coldkey), AccountUnnamed(dtaod.Root), uint64(fee), coldkey)
 	} else {
 		l.sub.setPool(l.pool)
 		l.sub.AlphaOut -= l.alpha
 		l.sub.AddVolume(l.gross)
+		st.Post(ReasonUnstake, AlphaOf(n), AccountStake(hotkey, n), AccountPool(n), uint64(l.alpha), coldkey)
+		st.Post(ReasonUnstake, UnitTAO, AccountPool(n), AccountFree(coldkey), uint64(l.gross), coldkey)
+		st.Post(ReasonFee, UnitTAO, AccountFree(coldkey), AccountPool(n), uint64(fee), coldkey)
 	}
 }
 
@@ -176,7 +189,7 @@ func (st *State) addStake(p *dtaod.Params, o *Order) (Receipt, error) {
 	if st.Free[o.Coldkey] == 0 {
 		delete(st.Free, o.Coldkey)
 	}
-	st.commitBuy(l, fee, o.Coldkey, o.Hotkey, o.NetUID)
+	st.commitBuy(l, fee, o.Coldkey, o.Coldkey, o.Hotkey, o.NetUID, ReasonStake)
 	return Receipt{TAO: fill, Alpha: l.alpha, Fee: fee}, nil
 }
 
@@ -291,7 +304,11 @@ func (st *State) move(p *dtaod.Params, o *Order, toColdkey, fromHotkey, toHotkey
 		return Receipt{}, err
 	}
 	st.commitSell(first, half, o.Coldkey, fromHotkey, o.FromNetUID)
-	st.commitBuy(second, half, toColdkey, toHotkey, o.ToNetUID)
+	reason := ReasonStake
+	if toColdkey != o.Coldkey || toHotkey != fromHotkey {
+		reason = ReasonTransfer
+	}
+	st.commitBuy(second, half, o.Coldkey, toColdkey, toHotkey, o.ToNetUID, reason)
 	return Receipt{TAO: first.tao, Alpha: second.alpha, Fee: 2 * half}, nil
 }
 

@@ -158,6 +158,12 @@ type State struct {
 	// NetworkLastLock and NetworkLastLockBlock are the last subnet lock paid (spec section 8).
 	NetworkLastLock      dtaod.TAO
 	NetworkLastLockBlock dtaod.Block
+
+	// Journaling makes every balance change append an Entry to Journal (see Post), tagged with
+	// JournalInput: the live service's double-entry ledger. The engine manages all three.
+	Journaling   bool
+	Journal      []Entry
+	JournalInput int32
 }
 
 // NewState returns an empty network with only root.
