@@ -66,6 +66,18 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // returns nil and an *ErrorList holding every problem found, in file order, each naming the
 // field's path and the reason; it never panics, whatever the input.
 func Parse(data []byte, format Format) (*Scenario, error) {
+	return parse(data, format, false)
+}
+
+// ParseGenesis reads a live chain's genesis: a scenario file whose params and state (and
+// start_block, the height the chain starts after) are used; blocks is optional, and the rest
+// (actions, regimes, record) is validated but is the caller's to ignore. Any backtest's file is
+// therefore a valid genesis.
+func ParseGenesis(data []byte, format Format) (*Scenario, error) {
+	return parse(data, format, true)
+}
+
+func parse(data []byte, format Format, genesis bool) (*Scenario, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if format == FormatAuto {
 		format = FormatYAML
@@ -86,7 +98,7 @@ func Parse(data []byte, format Format) (*Scenario, error) {
 	if root == nil {
 		return nil, sortedList(issues)
 	}
-	p := &parser{issues: issues}
+	p := &parser{issues: issues, genesis: genesis}
 	sc := p.scenario(root)
 	if len(p.issues) > 0 || sc == nil {
 		return nil, sortedList(p.issues)
@@ -122,7 +134,14 @@ func (p *parser) scenario(root *node) *Scenario {
 		sc.StartBlock = dtaod.Block(v)
 	}
 	blocksOK := false
-	if n := o.require("blocks"); n != nil {
+	blocksNode := o.get("blocks")
+	if blocksNode == nil && !p.genesis {
+		blocksNode = o.require("blocks")
+	}
+	if p.genesis && blocksNode == nil {
+		blocksOK = true
+	}
+	if n := blocksNode; n != nil {
 		sc.Blocks, blocksOK = p.uintIn(n, "blocks", 1, math.MaxUint64, "a number of blocks")
 		if blocksOK && startOK && sc.Blocks > math.MaxUint64-uint64(sc.StartBlock) {
 			p.fail(n.pos, "blocks", "start_block + blocks = %d + %d exceeds the u64 maximum %s",

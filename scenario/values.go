@@ -15,6 +15,8 @@ import (
 // parser collects every issue found while walking the tree, so one run reports them all.
 type parser struct {
 	issues []*issue
+	// genesis reads a file as a live chain's genesis: blocks is optional (a genesis has no end).
+	genesis bool
 }
 
 func (p *parser) fail(at pos, path, format string, args ...any) {

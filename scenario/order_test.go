@@ -1,0 +1,89 @@
+package scenario
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dtaod/dtaod"
+	"github.com/dtaod/dtaod/pools"
+)
+
+func TestParseOrder(t *testing.T) {
+	limit, _ := dtaod.ParsePrice("0.25")
+	cases := []struct {
+		in   string
+		want pools.Order
+	}{
+		{`{"type":"add_stake","coldkey":"alice","hotkey":"v1","netuid":1,"amount":"1000000000"}`,
+			pools.Order{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "v1", NetUID: 1, Amount: 1e9}},
+		{`{"type":"remove_stake","coldkey":"alice","hotkey":"v1","netuid":2,"amount":5,"limit_price":"0.25","allow_partial":true}`,
+			pools.Order{Kind: pools.RemoveStake, Coldkey: "alice", Hotkey: "v1", NetUID: 2, Amount: 5, HasLimit: true, LimitPrice: limit, AllowPartial: true}},
+		{`{"type":"move_stake","coldkey":"a","from_hotkey":"h1","to_hotkey":"h2","from_netuid":1,"to_netuid":0,"amount":"7"}`,
+			pools.Order{Kind: pools.MoveStake, Coldkey: "a", FromHotkey: "h1", ToHotkey: "h2", FromNetUID: 1, Amount: 7}},
+		{`{"type":"transfer_stake","coldkey":"a","to_coldkey":"b","hotkey":"h","from_netuid":1,"to_netuid":1,"amount":"7"}`,
+			pools.Order{Kind: pools.TransferStake, Coldkey: "a", ToColdkey: "b", Hotkey: "h", FromHotkey: "h", ToHotkey: "h", FromNetUID: 1, ToNetUID: 1, Amount: 7}},
+		{`{"type":"swap_stake","coldkey":"a","hotkey":"h","from_netuid":1,"to_netuid":3,"amount":"9"}`,
+			pools.Order{Kind: pools.SwapStake, Coldkey: "a", Hotkey: "h", FromHotkey: "h", ToHotkey: "h", FromNetUID: 1, ToNetUID: 3, Amount: 9}},
+		{`{"type":"register_neuron","coldkey":"a","hotkey":"h","netuid":4}`,
+			pools.Order{Kind: pools.RegisterNeuron, Coldkey: "a", Hotkey: "h", NetUID: 4}},
+		{`{"type":"set_weights","hotkey":"h","netuid":4,"weights":{"3":10,"1":65535}}`,
+			pools.Order{Kind: pools.SetWeights, Hotkey: "h", NetUID: 4, Weights: []pools.Weight{{UID: 1, Value: 65535}, {UID: 3, Value: 10}}}},
+		{`{"type":"register_subnet","coldkey":"a","hotkey":"h"}`,
+			pools.Order{Kind: pools.RegisterSubnet, Coldkey: "a", Hotkey: "h"}},
+	}
+	for _, c := range cases {
+		got, err := ParseOrder([]byte(c.in))
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", c.in, got, c.want)
+		}
+		again, err := ParseOrder(FormatOrder(&got))
+		if err != nil || !reflect.DeepEqual(again, got) {
+			t.Fatalf("%s: round trip through %s gave %+v, %v", c.in, FormatOrder(&got), again, err)
+		}
+	}
+}
+
+func TestParseOrderErrors(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`[]`, "must be a JSON object"},
+		{`{"coldkey":"a"}`, "type: required field"},
+		{`{"type":"add_stak","coldkey":"a"}`, `did you mean "add_stake"`},
+		{`{"type":"set_params","params":{}}`, "unknown order type"},
+		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":1}`, "amount: required field for add_stake is missing"},
+		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":1,"amount":"-1"}`, "amount"},
+		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":1,"amount":"18446744073709551616"}`, "amount"},
+		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":70000,"amount":"1"}`, "netuid"},
+		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":1,"amount":"1","block":3}`, "block: unknown field"},
+		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":1,"amount":"1","limit_price":"abc"}`, "limit_price"},
+		{`{"type":"set_weights","hotkey":"h","netuid":1,"weights":{"70000":1}}`, "weights"},
+		{`{"type":"add_stake"`, "invalid JSON"},
+	}
+	for _, c := range cases {
+		_, err := ParseOrder([]byte(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want it to mention %q", c.in, err, c.want)
+		}
+	}
+}
+
+// FuzzParseOrder: any input is refused with an error or parsed; a parsed order survives its
+// canonical encoding unchanged.
+func FuzzParseOrder(f *testing.F) {
+	f.Add([]byte(`{"type":"add_stake","coldkey":"alice","hotkey":"v1","netuid":1,"amount":"1000000000","limit_price":"1.5"}`))
+	f.Add([]byte(`{"type":"set_weights","hotkey":"h","netuid":4,"weights":{"3":10,"1":65535}}`))
+	f.Add([]byte(`{"type":"transfer_stake","coldkey":"a","to_coldkey":"b","hotkey":"h","from_netuid":1,"to_netuid":1,"amount":"7"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := ParseOrder(data)
+		if err != nil {
+			return
+		}
+		again, err := ParseOrder(FormatOrder(&o))
+		if err != nil || !reflect.DeepEqual(again, o) {
+			t.Fatalf("%q: round trip gave %+v, %v; want %+v", data, again, err, o)
+		}
+	})
+}
