@@ -1,0 +1,172 @@
+// Package store defines what the live service keeps and how: genesis, the mempool, blocks with
+// their orders and receipts, the double-entry ledger, per-subnet pool snapshots and the current
+// state rows. Two implementations exist, in memory (store/mem, for dev and tests) and PostgreSQL
+// (postgres); store/storetest holds the conformance suite both must pass.
+//
+// A block is committed in one call, all or nothing: its header, the orders it included with
+// their receipts, the ledger entries, the pool snapshots and the state row changes.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dtaod/dtaod"
+	"github.com/dtaod/dtaod/pools"
+)
+
+// Errors a store reports; callers test them with errors.Is.
+var (
+	// ErrNotFound: no such block, order or genesis.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the block does not extend the stored head (another producer wrote first, or
+	// the caller is behind). Nothing was written.
+	ErrConflict = errors.New("block does not extend the head")
+	// ErrGenesisMismatch: the store already holds a different genesis.
+	ErrGenesisMismatch = errors.New("the store holds a different genesis")
+	// ErrNotProducer: the producer role was lost; the block was not written.
+	ErrNotProducer = errors.New("not the producer")
+)
+
+// Genesis is the starting point of the chain: the scenario contract's params + state document
+// (JSON) and the hash of the state built from it. Every process and every replay starts here.
+type Genesis struct {
+	Document  []byte   // the genesis file, as JSON
+	StateHash [32]byte // pools.Snapshot.Hash of the built state at height 0
+	ChainID   string
+}
+
+// BlockHeader is what a block did in summary.
+type BlockHeader struct {
+	Height        dtaod.Block
+	StateHash     [32]byte // of the state after the block
+	ParentHash    [32]byte // StateHash of the block before (genesis for block 1)
+	Emission      dtaod.TAO
+	TotalIssuance dtaod.TAO
+	Orders        int
+	ProducedAt    time.Time
+	ApplyTime     time.Duration // engine time, for metrics
+}
+
+// Order is an order as submitted: its arrival sequence (assigned by the store) and payload, an
+// opaque JSON encoding the engine's driver understands.
+type Order struct {
+	Seq         int64
+	Payload     []byte
+	SubmittedAt time.Time
+}
+
+// Receipt is what an included order did.
+type Receipt struct {
+	OK          bool
+	Code        string // error code when !OK
+	Message     string // error message when !OK
+	TAO         dtaod.TAO
+	Alpha       dtaod.Alpha
+	Fee         dtaod.TAO
+	UID         uint16
+	NetUID      dtaod.NetUID
+	PriceBefore dtaod.Price // spot price of the order's (first) subnet before it applied; 0 if none
+	PriceAfter  dtaod.Price // and after (the last subnet it touched)
+}
+
+// IncludedOrder is an order applied in a block, at position Index, with its receipt.
+type IncludedOrder struct {
+	Order
+	Block   dtaod.Block
+	Index   int
+	Receipt Receipt
+}
+
+// OrderStatus is an order's fate so far: pending, or included with a receipt.
+type OrderStatus struct {
+	Order
+	Pending  bool
+	Included *IncludedOrder // nil while pending
+}
+
+// LedgerEntry is a ledger entry of a block. Input is the index of the block's order that caused
+// it, or -1 for the coinbase and epochs; Seq numbers the entries of a block from 0.
+type LedgerEntry struct {
+	Block dtaod.Block
+	Seq   int
+	pools.Entry
+}
+
+// PoolSnapshot is one subnet's pool after a block: the history dashboards read.
+type PoolSnapshot struct {
+	Block            dtaod.Block
+	NetUID           dtaod.NetUID
+	TAOIn            dtaod.TAO
+	AlphaIn          dtaod.Alpha
+	AlphaOut         dtaod.Alpha
+	Price            dtaod.Price // spot: tao_in / alpha_in
+	MovingPrice      dtaod.Fixed
+	TAOInEmission    dtaod.TAO
+	AlphaInEmission  dtaod.Alpha
+	AlphaOutEmission dtaod.Alpha
+	VolumeHi         uint64 // 128-bit running volume
+	VolumeLo         uint64
+}
+
+// Block is everything one block writes.
+type Block struct {
+	Header    BlockHeader
+	Orders    []IncludedOrder // in Index order; each Seq leaves the mempool
+	Ledger    []LedgerEntry
+	Snapshots []PoolSnapshot
+	Changes   *pools.Changes
+}
+
+// Store is the service's persistence. Methods are safe for concurrent use.
+type Store interface {
+	// InitGenesis stores g and the state rows of its state at height 0 if the store is empty;
+	// if it holds the same genesis it does nothing; if a different one, ErrGenesisMismatch.
+	InitGenesis(ctx context.Context, g *Genesis, st *pools.Snapshot) error
+	// Genesis returns the stored genesis, or ErrNotFound.
+	Genesis(ctx context.Context) (*Genesis, error)
+
+	// SubmitOrder makes an order durable and returns its arrival sequence (increasing).
+	SubmitOrder(ctx context.Context, payload []byte) (int64, error)
+	// Pending returns up to limit pending orders, lowest Seq first.
+	Pending(ctx context.Context, limit int) ([]Order, error)
+	// PendingCount is the mempool depth.
+	PendingCount(ctx context.Context) (int, error)
+	// OrderStatus reports an order by Seq, or ErrNotFound.
+	OrderStatus(ctx context.Context, seq int64) (*OrderStatus, error)
+
+	// CommitBlock writes the block atomically. It fails with ErrConflict, writing nothing, unless
+	// b.Header.Height is the head's height + 1 and ParentHash the head's StateHash (the genesis
+	// StateHash for block 1), and with ErrNotProducer if the caller's producer lease is lost.
+	// An order in b.Orders that is not pending also fails the block (ErrConflict).
+	CommitBlock(ctx context.Context, lease Lease, b *Block) error
+	// Head returns the latest block's header; ErrNotFound before block 1.
+	Head(ctx context.Context) (*BlockHeader, error)
+	// Header returns block h's header, or ErrNotFound.
+	Header(ctx context.Context, h dtaod.Block) (*BlockHeader, error)
+	// BlockOrders returns the orders block h included, in Index order.
+	BlockOrders(ctx context.Context, h dtaod.Block) ([]IncludedOrder, error)
+	// Ledger returns block h's ledger entries in Seq order.
+	Ledger(ctx context.Context, h dtaod.Block) ([]LedgerEntry, error)
+	// Snapshots returns the pool snapshots of block h, by netuid.
+	Snapshots(ctx context.Context, h dtaod.Block) ([]PoolSnapshot, error)
+	// State returns the current state rows (after the head, or genesis) and their height.
+	State(ctx context.Context) (*pools.Snapshot, error)
+
+	// TryProducer tries to take the producer role without waiting. ok is false if another
+	// process holds it. The lease lasts until Release or until this process dies.
+	TryProducer(ctx context.Context) (lease Lease, ok bool, err error)
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources (and any lease).
+	Close()
+}
+
+// Lease is the producer role. Lost reports (without blocking) whether it has been lost, e.g.
+// because the connection holding it broke; a lost lease never comes back.
+type Lease interface {
+	Lost() bool
+	Release()
+}
