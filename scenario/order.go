@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
+	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/pools"
 )
 
@@ -15,6 +17,9 @@ import (
 // actions and the stored mempool payloads are one format, validated by one parser. Errors are an
 // *ErrorList naming each field.
 func ParseOrder(data []byte) (pools.Order, error) {
+	if o, ok := parseCanonical(data); ok {
+		return o, nil
+	}
 	data = bytes.TrimPrefix(data, utf8BOM)
 	root, issues := decodeJSON(data)
 	if root == nil {
@@ -119,4 +124,89 @@ func FormatOrder(o *pools.Order) []byte {
 func str(b *bytes.Buffer, s string) {
 	q, _ := json.Marshal(s) // a string always marshals
 	b.Write(q)
+}
+
+// wireOrder is the canonical order decoded without positions, for parseCanonical.
+type wireOrder struct {
+	Type         string            `json:"type"`
+	Coldkey      string            `json:"coldkey"`
+	Hotkey       string            `json:"hotkey"`
+	NetUID       uint16            `json:"netuid"`
+	ToColdkey    string            `json:"to_coldkey"`
+	FromHotkey   string            `json:"from_hotkey"`
+	ToHotkey     string            `json:"to_hotkey"`
+	FromNetUID   uint16            `json:"from_netuid"`
+	ToNetUID     uint16            `json:"to_netuid"`
+	Amount       string            `json:"amount"`
+	LimitPrice   *string           `json:"limit_price"`
+	AllowPartial bool              `json:"allow_partial"`
+	Weights      map[string]uint16 `json:"weights"`
+}
+
+// parseCanonical reads an order that is exactly FormatOrder's encoding of a valid order, several
+// times faster than the positional parser; anything else reports false and goes to ParseOrder's
+// full validation. Its answer is the slow path's: the order is valid (non-empty keys, amounts in
+// range) and re-encodes to the very same bytes, and ParseOrder(FormatOrder(o)) == o for every
+// valid o (TestParseOrder, FuzzParseOrder, FuzzParseCanonical).
+func parseCanonical(data []byte) (pools.Order, bool) {
+	var w wireOrder
+	if len(data) == 0 || data[0] != '{' || json.Unmarshal(data, &w) != nil {
+		return pools.Order{}, false
+	}
+	kind, ok := orderKinds[w.Type]
+	if !ok {
+		return pools.Order{}, false
+	}
+	o := pools.Order{Kind: kind, Coldkey: w.Coldkey, Hotkey: w.Hotkey, NetUID: dtaod.NetUID(w.NetUID),
+		FromNetUID: dtaod.NetUID(w.FromNetUID), ToNetUID: dtaod.NetUID(w.ToNetUID), AllowPartial: w.AllowPartial}
+	keys := []string{w.Coldkey}
+	switch kind {
+	case pools.AddStake, pools.RemoveStake, pools.RegisterNeuron, pools.RegisterSubnet:
+		keys = append(keys, w.Hotkey)
+	case pools.SetWeights:
+		keys = []string{w.Hotkey}
+	case pools.MoveStake:
+		o.FromHotkey, o.ToHotkey = w.FromHotkey, w.ToHotkey
+		keys = append(keys, w.FromHotkey, w.ToHotkey)
+	case pools.TransferStake:
+		o.ToColdkey, o.FromHotkey, o.ToHotkey = w.ToColdkey, w.Hotkey, w.Hotkey
+		keys = append(keys, w.ToColdkey, w.Hotkey)
+	case pools.SwapStake:
+		o.FromHotkey, o.ToHotkey = w.Hotkey, w.Hotkey
+		keys = append(keys, w.Hotkey)
+	}
+	for _, k := range keys {
+		if k == "" {
+			return pools.Order{}, false
+		}
+	}
+	if w.Amount != "" {
+		v, err := strconv.ParseUint(w.Amount, 10, 64)
+		if err != nil {
+			return pools.Order{}, false
+		}
+		o.Amount = v
+	}
+	if w.LimitPrice != nil {
+		p, err := dtaod.ParsePrice(*w.LimitPrice)
+		if err != nil {
+			return pools.Order{}, false
+		}
+		o.LimitPrice, o.HasLimit = p, true
+	}
+	if kind == pools.SetWeights && len(w.Weights) > 0 {
+		o.Weights = make([]pools.Weight, 0, len(w.Weights))
+		for k, v := range w.Weights {
+			uid, err := strconv.ParseUint(k, 10, 16)
+			if err != nil {
+				return pools.Order{}, false
+			}
+			o.Weights = append(o.Weights, pools.Weight{UID: uint16(uid), Value: v})
+		}
+		slices.SortFunc(o.Weights, func(a, b pools.Weight) int { return int(a.UID) - int(b.UID) })
+	}
+	if !bytes.Equal(FormatOrder(&o), data) {
+		return pools.Order{}, false
+	}
+	return o, true
 }

@@ -87,3 +87,37 @@ func FuzzParseOrder(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCanonical: whatever the fast path accepts, the full parser accepts too and reads the
+// same order; whatever the full parser reads re-encodes to bytes the fast path accepts.
+func FuzzParseCanonical(f *testing.F) {
+	f.Add([]byte(`{"type":"add_stake","coldkey":"alice","hotkey":"v1","netuid":1,"amount":"1000000000","limit_price":"1.500000000000000000","allow_partial":true}`))
+	f.Add([]byte(`{"type":"set_weights","hotkey":"h","netuid":4,"weights":{"1":65535,"3":10}}`))
+	f.Add([]byte(`{"type":"transfer_stake","coldkey":"a","to_coldkey":"b","hotkey":"h","from_netuid":1,"to_netuid":1,"amount":"7"}`))
+	f.Add([]byte(`{"type":"register_subnet","coldkey":"a","hotkey":"h"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseCanonical(data)
+		p := &parser{}
+		root, issues := decodeJSON(data)
+		var slow pools.Order
+		slowOK := false
+		if root != nil && len(issues) == 0 && root.kind == kObject {
+			o := p.object(root, "")
+			if v := o.get("type"); v != nil {
+				if kind, known := orderKinds[v.text]; known && v.kind == kString {
+					slow = p.order(o, "", kind)
+					o.done("")
+					slowOK = len(p.issues) == 0
+				}
+			}
+		}
+		if ok && (!slowOK || !reflect.DeepEqual(fast, slow)) {
+			t.Fatalf("%q: fast path read %+v, full parser %+v (ok %v, %v)", data, fast, slow, slowOK, p.issues)
+		}
+		if slowOK {
+			if again, ok := parseCanonical(FormatOrder(&slow)); !ok || !reflect.DeepEqual(again, slow) {
+				t.Fatalf("%q: the canonical form of %+v is refused by the fast path", data, slow)
+			}
+		}
+	})
+}
