@@ -122,6 +122,7 @@ func (e *Engine) Next(inputs []Input, res *BlockResult) error {
 		res.Outcomes = append(res.Outcomes, out)
 	}
 	res.Ledger = e.State.Journal
+	e.State.JournalInput = -1 // between blocks nothing is attributed to an input
 	e.Height = b
 	return nil
 }

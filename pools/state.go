@@ -5,6 +5,7 @@
 package pools
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/dtaod/dtaod"
@@ -297,6 +298,7 @@ func (st *State) Clone() *State {
 	c.TotalIssuance, c.RootTAO, c.UnnamedRoot, c.BurnShortfall = st.TotalIssuance, st.RootTAO, st.UnnamedRoot, st.BurnShortfall
 	c.taoOffset, c.sealed = st.taoOffset, st.sealed
 	c.Height, c.NetworkLastLock, c.NetworkLastLockBlock = st.Height, st.NetworkLastLock, st.NetworkLastLockBlock
+	c.Journaling, c.JournalInput, c.Journal = st.Journaling, st.JournalInput, slices.Clone(st.Journal)
 	for k, v := range st.Free {
 		c.Free[k] = v
 	}
