@@ -1,5 +1,6 @@
-// Command dtaod runs the Dynamic TAO market engine. `dtaod backtest FILE` simulates a scenario
-// file and prints its records.
+// Command dtaod runs the Dynamic TAO market engine: `dtaod backtest FILE` simulates a scenario
+// file and prints its records; `dtaod serve` runs the live chain; migrate, replay and
+// export-state are the operator's tools for its PostgreSQL store.
 package main
 
 import (
@@ -27,6 +28,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "backtest":
 		return backtestCmd(args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(args[1:], stdout, stderr)
+	case "replay":
+		return replayCmd(args[1:], stdout, stderr)
+	case "export-state":
+		return exportCmd(args[1:], stdout, stderr)
+	case "bench-chain":
+		return benchCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
@@ -42,6 +53,11 @@ func usage(w io.Writer) {
 Usage:
   dtaod backtest [-out DIR -format jsonl|csv] [-check] FILE   simulate a scenario (JSON or YAML)
   dtaod backtest -h                                           the scenario format, field by field
+  dtaod serve [flags]                 run the live chain (in memory, or on PostgreSQL with DTAOD_DATABASE_URL)
+  dtaod migrate up|down|version       manage the PostgreSQL schema
+  dtaod replay                        rebuild the stored chain from genesis and check every block's state hash
+  dtaod export-state [-o FILE]        write the live state as a scenario file, to backtest
+  dtaod bench-chain [flags]           measure the producer on PostgreSQL under a steady order load
 
 `)
 }
