@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,5 +260,41 @@ func TestBadPayloadGetsAFailedReceipt(t *testing.T) {
 	s, _ := a.OrderStatus(context.Background(), seq)
 	if r := s.Included.Receipt; r.OK || r.Code != "INVALID_ARGUMENT" {
 		t.Fatalf("receipt %+v", r)
+	}
+}
+
+// TestReadyWhenBlocksStop: a node whose last block is older than three block times is not ready.
+func TestReadyWhenBlocksStop(t *testing.T) {
+	st := mem.New()
+	a, stop, done := startNode(t, st, devGen(t))
+	waitFor(t, "blocks", func() bool { return a.View().Header.Height >= 2 })
+	if err := a.Ready(context.Background()); err != nil {
+		t.Fatalf("a producing node: %v", err)
+	}
+	stop()
+	<-done
+	time.Sleep(70 * time.Millisecond) // > 3 x 20 ms
+	if err := a.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "3 block times") {
+		t.Fatalf("a node without blocks for 3 block times: %v", err)
+	}
+}
+
+// TestAnyScenarioIsAGenesis: a backtest's file serves live, and its state hash is the
+// backtest's starting state.
+func TestAnyScenarioIsAGenesis(t *testing.T) {
+	doc, err := os.ReadFile("../examples/basic.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := ParseGenesis(doc, "basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, stop, done := startNode(t, mem.New(), g)
+	waitFor(t, "blocks", func() bool { return a.View().Header.Height >= 3 })
+	stop()
+	<-done
+	if got := len(a.View().Snapshot.Subnets); got != 3 {
+		t.Fatalf("%d subnets", got)
 	}
 }

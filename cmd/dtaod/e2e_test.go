@@ -221,3 +221,70 @@ func TestEndToEndKillAndReplay(t *testing.T) {
 	}
 	t.Logf("%d orders acknowledged before SIGKILL, %d included in all; %s", len(accepted), included, bytes.TrimSpace(out))
 }
+
+// producer reports whether the server says it holds the producer role.
+func (s *server) producer() bool {
+	resp, err := http.Get(s.url("/readyz"))
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var r struct{ Producer bool }
+	return json.NewDecoder(resp.Body).Decode(&r) == nil && r.Producer
+}
+
+// TestEndToEndTakeover runs two real processes on one database: exactly one produces; when the
+// producer is SIGKILLed the other takes over within a few seconds and the chain goes on.
+func TestEndToEndTakeover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the end-to-end test")
+	}
+	dbURL := pgtest.Schema(t)
+	bin := buildBinary(t)
+	args := []string{"-database-url", dbURL, "-block-time", "100ms", "-admin-token", e2eToken, "-genesis", "dev"}
+	a := startServer(t, bin, args...)
+	b := startServer(t, bin, args...)
+	deadline := time.Now().Add(10 * time.Second)
+	for !a.producer() && !b.producer() {
+		if time.Now().After(deadline) {
+			t.Fatal("no producer")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for range 10 { // for a second, never both
+		if a.producer() && b.producer() {
+			t.Fatal("two producers")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	prod, other := a, b
+	if b.producer() {
+		prod, other = b, a
+	}
+	killed := time.Now()
+	if err := prod.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = prod.cmd.Wait()
+	for !other.producer() {
+		if time.Since(killed) > 10*time.Second {
+			t.Fatal("the follower did not take over within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := time.Since(killed)
+	seq, ok := other.submit(`{"type":"add_stake","coldkey":"bob","hotkey":"val2-hk","netuid":2,"amount":"1000000000"}`)
+	if !ok {
+		t.Fatal("the new producer refused an order")
+	}
+	for {
+		if st, _ := other.status(t, seq); st.Status == "included" {
+			break
+		}
+		if time.Since(killed) > 20*time.Second {
+			t.Fatal("the new producer did not apply the order")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("takeover %s after SIGKILL of the producer", took.Round(time.Millisecond))
+}
