@@ -23,7 +23,7 @@ type Config struct {
 	Logger    *slog.Logger
 	Metrics   *Metrics // nil: no metrics
 	// OnBlock, if set, is called after each block this node produces and commits, with the
-	// block, its engine and commit times and how late it started: for benchmarks.
+	// block, the time to read the mempool and apply it (engine, check, snapshot), the commit time and how late it started: for benchmarks.
 	OnBlock func(b *store.Block, apply, commit, slip time.Duration)
 }
 
