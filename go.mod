@@ -7,6 +7,7 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/shopspring/decimal v1.6.0
 	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/crypto v0.53.0
 	golang.org/x/term v0.47.0
 	pgregory.net/rapid v1.3.0
 )
