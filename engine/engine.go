@@ -107,11 +107,12 @@ func (e *Engine) Next(inputs []Input, res *BlockResult) error {
 		e.State.JournalInput = int32(i)
 		switch {
 		case in.Order != nil:
-			if e.State.Journaling {
+			priced := e.State.Journaling && tradesOnSubnet(in.Order)
+			if priced {
 				out.PriceBefore = e.spot(originOf(in.Order))
 			}
 			out.Receipt, out.Err = e.State.Apply(&e.Params, in.Order)
-			if e.State.Journaling {
+			if priced {
 				out.PriceAfter = e.spot(destinationOf(in.Order))
 			}
 		case in.Params != nil:
@@ -138,6 +139,13 @@ func (e *Engine) spot(n dtaod.NetUID) dtaod.Price {
 		return s.Pool().SpotPrice()
 	}
 	return dtaod.Price{}
+}
+
+// tradesOnSubnet reports whether an order names a subnet (or root) whose price its receipt
+// reports: free-TAO transfers and the faucet touch no pool, so their prices stay 0 rather than
+// root's 1.
+func tradesOnSubnet(o *pools.Order) bool {
+	return o.Kind != pools.Transfer && o.Kind != pools.Faucet
 }
 
 // originOf and destinationOf are the subnets whose prices an order's receipt reports.

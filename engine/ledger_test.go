@@ -104,10 +104,13 @@ func TestPropLedgerReconciles(t *testing.T) {
 		for range rapid.IntRange(1, 20).Draw(t, "blocks") {
 			var inputs []Input
 			for j, m := 0, rapid.IntRange(0, 4).Draw(t, "inputs"); j < m; j++ {
-				inputs = append(inputs, Input{Order: order(t, st)})
+				inputs = append(inputs, Input{Order: ledgerOrder(t, st)})
 			}
 			if err := e.Next(inputs, &res); err != nil {
 				t.Fatal(err)
+			}
+			if err := st.Check(); err != nil {
+				t.Fatalf("block %d: %v", res.Block, err)
 			}
 			for _, en := range res.Ledger {
 				if en.Amount == 0 {
@@ -119,13 +122,29 @@ func TestPropLedgerReconciles(t *testing.T) {
 				l.post(en)
 			}
 			for i, out := range res.Outcomes {
-				if out.Err == nil && out.PriceAfter.IsZero() && st.Exists(destinationOf(inputs[i].Order)) {
+				if o := inputs[i].Order; out.Err == nil && out.PriceAfter.IsZero() && tradesOnSubnet(o) && st.Exists(destinationOf(o)) {
 					t.Fatalf("block %d: input %d has no price after", res.Block, i)
 				}
 			}
 			reconcile(t, l, st, "block")
 		}
 	})
+}
+
+// ledgerOrder is a random order for the ledger's reconciliation: a stake order (order), or a
+// free-TAO transfer or a faucet mint, whose amounts include 0, the whole balance and u64 values
+// that overflow.
+func ledgerOrder(t *rapid.T, st *pools.State) *pools.Order {
+	switch rapid.IntRange(0, 5).Draw(t, "ledger order") {
+	case 0:
+		ck := rapid.SampledFrom(coldkeys).Draw(t, "transfer ck")
+		return &pools.Order{Kind: pools.Transfer, Coldkey: ck, ToColdkey: rapid.SampledFrom(coldkeys).Draw(t, "transfer to"),
+			Amount: amount(t, uint64(st.Free[ck]))}
+	case 1:
+		return &pools.Order{Kind: pools.Faucet, Coldkey: rapid.SampledFrom(coldkeys).Draw(t, "faucet ck"),
+			Amount: amount(t, 1_000_000*dtaod.RaoPerTAO)}
+	}
+	return order(t, st)
 }
 
 // TestPropLedgerReconcilesYuma is the same reconciliation on a subnet running Yuma consensus

@@ -3,11 +3,17 @@
 // postgres package runs them (postgres.MigrateUp and friends); nothing here talks to a database.
 //
 // Conventions the files follow:
-//   - every unsigned value round-trips exactly over its whole Go range: uint64 amounts and
-//     heights held in rows (TAO, alpha, ledger amounts, registration blocks) are the domain u64
-//     (NUMERIC(20,0), 0..2^64-1), 128-bit volumes u128, uint256 share counts, denominators and
-//     the TAO offset u256 (NUMERIC(78,0)); block numbers that key the history (blocks.height,
-//     the block columns) are BIGINT, as are sequence numbers and durations;
+//   - amounts and block heights are BIGINT with CHECK (col >= 0): TAO and alpha amounts
+//     (balances, reserves, alpha_out, pending amounts, emissions, ledger amounts, receipts' tao,
+//     alpha and fee, share-pool values, total_issuance, ...) can never reach 2^63 (all TAO ever
+//     is 2.1e16 rao, and each subnet's alpha is capped the same way), and neither can a block
+//     height (blocks.height, the history's block columns, registration and update blocks).
+//     The store refuses a larger value with store.ErrOutOfRange, writing nothing (the Go
+//     values are uint64; store.CheckRange is the rule); sequence numbers and durations are
+//     BIGINT too;
+//   - what can exceed 2^63 round-trips exactly over its whole Go range: 128-bit volumes are the
+//     domain u128 (NUMERIC(39,0)), uint256 share counts, denominators and the TAO offset u256
+//     (NUMERIC(78,0));
 //   - prices (dtaod.Price, a uint256 scaled by 1e18) are the domain decimal18, NUMERIC(78,18)
 //     holding the exact decimal value (1.5 is 1.500000000000000000), and moving prices
 //     (dtaod.Fixed) fixed18, NUMERIC(20,18);

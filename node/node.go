@@ -271,6 +271,10 @@ func (n *Node) produce(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(10*time.Second, n.cfg.BlockTime))
 	err = n.store.CommitBlock(cctx, n.lease, b)
 	cancel()
+	if errors.Is(err, store.ErrOutOfRange) {
+		// The engine produced an amount the store cannot hold: writing it later will not help.
+		return fmt.Errorf("%w: block %d: %v", ErrInvariant, b.Header.Height, err)
+	}
 	if err != nil {
 		reason := "store"
 		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotProducer) {

@@ -26,10 +26,11 @@ const (
 	ReasonTransfer                       // stake moved between coldkeys or hotkeys
 	ReasonBurn                           // what nobody could be paid, or a registration burn
 	ReasonRegistration                   // a neuron registration or subnet lock
+	ReasonFaucet                         // TAO minted by the dev faucet (issuance grows by it)
 )
 
 var reasonNames = [...]string{"", "genesis", "emission", "injection", "stake", "unstake", "fee",
-	"owner_cut", "root_sell", "dividend", "take", "incentive", "transfer", "burn", "registration"}
+	"owner_cut", "root_sell", "dividend", "take", "incentive", "transfer", "burn", "registration", "faucet"}
 
 // String returns the ledger name of the reason.
 func (r Reason) String() string {

@@ -29,6 +29,10 @@ func (st *State) Apply(p *dtaod.Params, o *Order) (Receipt, error) {
 		return st.setWeights(p, o)
 	case RegisterSubnet:
 		return st.registerSubnet(p, o)
+	case Transfer:
+		return st.transfer(o)
+	case Faucet:
+		return st.faucet(o)
 	}
 	return Receipt{}, fmt.Errorf("%w: unknown order kind %d", dtaod.ErrInvalidArgument, o.Kind)
 }

@@ -15,6 +15,11 @@ const (
 	RegisterNeuron // Coldkey registers Hotkey on NetUID, paying the registration burn
 	SetWeights     // Hotkey sets Weights on NetUID
 	RegisterSubnet // Coldkey registers a new subnet owned by it and Hotkey, paying the lock
+	Transfer       // Coldkey sends Amount rao of free TAO to ToColdkey
+	// Faucet mints Amount rao into Coldkey's free balance (issuance grows). It exists for dev
+	// chains and backtests: the engine cannot tell who submitted an order, so keeping it off a
+	// real chain is the API's job (admin only, dev genesis only), never the engine's.
+	Faucet
 )
 
 // String returns the contract's name of the kind.
@@ -36,6 +41,10 @@ func (k OrderKind) String() string {
 		return "set_weights"
 	case RegisterSubnet:
 		return "register_subnet"
+	case Transfer:
+		return "transfer"
+	case Faucet:
+		return "faucet"
 	}
 	return "unknown"
 }
@@ -44,7 +53,7 @@ func (k OrderKind) String() string {
 // extrinsic). One shape serves every kind so the live service and the backtester hand the engine
 // the same value; fields a kind does not use are ignored.
 //
-// Amount is TAO in rao for AddStake and alpha for the others. For RemoveStake and AddStake the
+// Amount is TAO in rao for AddStake, Transfer and Faucet and alpha for the others. For RemoveStake and AddStake the
 // subnet is NetUID and the hotkey Hotkey; moves read From*/To*. A transfer keeps Hotkey and
 // changes the coldkey to ToColdkey; a swap keeps both keys and changes the subnet.
 type Order struct {

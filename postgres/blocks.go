@@ -164,7 +164,7 @@ func ledgerRow(block int64, e *store.LedgerEntry) ([]any, error) {
 	if e.Seq < 0 || e.Seq > math.MaxInt32 {
 		return nil, fmt.Errorf("postgres: ledger seq %d out of range", e.Seq)
 	}
-	return []any{block, int32(e.Seq), e.Input, reason, e.Unit.String(), from, to, e.Amount, e.Coldkey}, nil
+	return []any{block, int32(e.Seq), e.Input, reason, e.Unit.String(), from, to, bigint(e.Amount), e.Coldkey}, nil
 }
 
 var ledgerCols = []string{"block", "seq", "input", "reason", "unit", "from_account", "to_account", "amount", "coldkey"}

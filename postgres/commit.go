@@ -26,8 +26,10 @@ import (
 //  7. insert the blocks row and move the head.
 //
 // The lease must come from TryProducer of a Store on the same database and schema (any such
-// Store: the check is on the lock, not the object). A block that does not extend the head is
-// ErrConflict even if it is otherwise invalid. If the connection breaks during COMMIT itself the
+// Store: the check is on the lock, not the object). A block with an amount or height above
+// 2^63-1, which the BIGINT columns cannot hold, fails with store.ErrOutOfRange naming the field
+// (store.CheckRange). A block that does not extend the head is ErrConflict even if it is
+// otherwise invalid. If the connection breaks during COMMIT itself the
 // outcome is unknown, as with any database: read Head to find out.
 func (s *Store) CommitBlock(ctx context.Context, l store.Lease, b *store.Block) error {
 	ls, ok := l.(*lease)
@@ -72,6 +74,9 @@ var (
 // block is reported only once it is known to extend the head: a block that does not is a
 // conflict first.
 func (s *Store) prepare(h int64, b *store.Block) (*writes, error) {
+	if err := store.CheckRange(b); err != nil {
+		return nil, err
+	}
 	w := &writes{seqs: make([]int64, len(b.Orders)), orders: make([][]any, len(b.Orders))}
 	for i := range b.Orders {
 		o := &b.Orders[i]
@@ -85,7 +90,7 @@ func (s *Store) prepare(h int64, b *store.Block) (*writes, error) {
 		r := &o.Receipt
 		w.seqs[i] = o.Seq
 		w.orders[i] = []any{h, int32(o.Index), o.Seq, payload, o.SubmittedAt, r.OK, r.Code, r.Message,
-			uint64(r.TAO), uint64(r.Alpha), uint64(r.Fee), int32(r.UID), int32(r.NetUID),
+			bigint(r.TAO), bigint(r.Alpha), bigint(r.Fee), int32(r.UID), int32(r.NetUID),
 			numPrice(r.PriceBefore), numPrice(r.PriceAfter)}
 	}
 	w.ledger = make([][]any, len(b.Ledger))
@@ -106,9 +111,9 @@ func (s *Store) prepare(h int64, b *store.Block) (*writes, error) {
 		if p.Block != b.Header.Height {
 			return nil, fmt.Errorf("snapshot of netuid %d has block %d", p.NetUID, p.Block)
 		}
-		w.snapshots[i] = []any{h, int32(p.NetUID), uint64(p.TAOIn), uint64(p.AlphaIn), uint64(p.AlphaOut),
-			numPrice(p.Price), numFixed(p.MovingPrice), uint64(p.TAOInEmission), uint64(p.AlphaInEmission),
-			uint64(p.AlphaOutEmission), numVolume(p.VolumeHi, p.VolumeLo)}
+		w.snapshots[i] = []any{h, int32(p.NetUID), bigint(p.TAOIn), bigint(p.AlphaIn), bigint(p.AlphaOut),
+			numPrice(p.Price), numFixed(p.MovingPrice), bigint(p.TAOInEmission), bigint(p.AlphaInEmission),
+			bigint(p.AlphaOutEmission), numVolume(p.VolumeHi, p.VolumeLo)}
 	}
 	if ch := b.Changes; ch != nil {
 		stateBatch(&w.state, ch)
@@ -190,11 +195,11 @@ func (s *Store) commit(ctx context.Context, ls *lease, h int64, b *store.Block, 
 		if dup := hasDuplicate(w.seqs); dup {
 			return fmt.Errorf("an order is included twice: %w", store.ErrConflict)
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM mempool WHERE seq = ANY($1::int8[])`, w.seqs)
+		n, err := takeOrders(ctx, tx, w) // signed.go: also carries signer, nonce, signature over
 		if err != nil {
 			return fmt.Errorf("remove orders from the mempool: %w", err)
 		}
-		if n := tag.RowsAffected(); n != int64(len(w.seqs)) {
+		if n != int64(len(w.seqs)) {
 			return fmt.Errorf("%d of the block's %d orders are not pending: %w", int64(len(w.seqs))-n, len(w.seqs), store.ErrConflict)
 		}
 	}
@@ -208,7 +213,7 @@ func (s *Store) commit(ctx context.Context, ls *lease, h int64, b *store.Block, 
 		cols         []string
 		rows         [][]any
 	}{
-		{"orders", "block_orders", orderColNames, w.orders},
+		{"orders", "block_orders", blockOrderCols, w.orders},
 		{"ledger", "ledger", ledgerCols, w.ledger},
 		{"snapshots", "pool_snapshots", snapshotCols, w.snapshots},
 	} {
@@ -232,8 +237,8 @@ func (s *Store) commit(ctx context.Context, ls *lease, h int64, b *store.Block, 
 
 	// 7. Header and head.
 	hd := &b.Header
-	_, err = tx.Exec(ctx, `INSERT INTO blocks (`+headerCols+`) VALUES ($1, $2, $3, $4::numeric, $5::numeric, $6, $7, $8)`,
-		h, hd.StateHash[:], hd.ParentHash[:], uint64(hd.Emission), uint64(hd.TotalIssuance), hd.Orders,
+	_, err = tx.Exec(ctx, `INSERT INTO blocks (`+headerCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		h, hd.StateHash[:], hd.ParentHash[:], bigint(hd.Emission), bigint(hd.TotalIssuance), hd.Orders,
 		hd.ProducedAt, int64(hd.ApplyTime))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("block exists: %w", store.ErrConflict)

@@ -15,9 +15,16 @@ import (
 	"github.com/dtaod/dtaod/pools"
 )
 
-// Conversions between the engine's types and PostgreSQL columns. uint64 values go to the u64
-// (NUMERIC) columns as they are; wider ones and the 18-decimal ones become wideNum (numeric.go
-// encodes both exactly); the ledger's reasons, units and accounts become their API names.
+// Conversions between the engine's types and PostgreSQL columns. Amounts and block heights go
+// to BIGINT columns as int64 (bigint); wider values and the 18-decimal ones become wideNum
+// (numeric.go encodes them exactly); the ledger's reasons, units and accounts become their API
+// names.
+
+// bigint is an amount or block height for a BIGINT column. CommitBlock and InitGenesis run
+// store.CheckRange / store.CheckSnapshotRange before converting anything, so v is at most
+// 2^63-1 here and the conversion never wraps; a value that slipped past them would arrive
+// negative and the column's CHECK (col >= 0) would refuse the whole write.
+func bigint[T ~uint64](v T) int64 { return int64(v) }
 
 // scanConv collects the first error of reading a row back.
 type scanConv struct{ err error }

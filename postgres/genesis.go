@@ -14,10 +14,14 @@ import (
 
 // InitGenesis stores g and the state rows of st (the state at height 0) if the store holds no
 // genesis; with the same genesis (document, state hash and chain id) it does nothing; with a
-// different one it fails with store.ErrGenesisMismatch.
+// different one it fails with store.ErrGenesisMismatch. A state with an amount or height above
+// 2^63-1 fails first, with store.ErrOutOfRange naming the field (store.CheckSnapshotRange).
 func (s *Store) InitGenesis(ctx context.Context, g *store.Genesis, st *pools.Snapshot) error {
 	if g == nil || st == nil {
 		return errors.New("postgres: InitGenesis needs a genesis and its state")
+	}
+	if err := store.CheckSnapshotRange(st); err != nil {
+		return fmt.Errorf("postgres: genesis state: %w", err)
 	}
 	doc := g.Document
 	if doc == nil {
@@ -26,8 +30,7 @@ func (s *Store) InitGenesis(ctx context.Context, g *store.Genesis, st *pools.Sna
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO state_globals (head_height, head_hash, height, total_issuance, root_tao,
 		burn_shortfall, unnamed_root, network_last_lock, network_last_lock_block, tao_offset)
-		VALUES (0, $9, $1::numeric, $2::numeric, $3::numeric, $4::numeric, $5::numeric, $6::numeric,
-		$7::numeric, $8::numeric)`, append(globalsArgs(&st.Globals), g.StateHash[:])...)
+		VALUES (0, $9, $1, $2, $3, $4, $5, $6, $7, $8::numeric)`, append(globalsArgs(&st.Globals), g.StateHash[:])...)
 	stateBatch(b, &pools.Changes{Subnets: st.Subnets, Balances: st.Balances, Pools: st.Pools,
 		Shares: st.Shares, Neurons: st.Neurons})
 

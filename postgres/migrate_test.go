@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -56,12 +57,12 @@ func TestMigrateUpDownUp(t *testing.T) {
 		}
 		checkVersion(t, u, LatestVersion(), false)
 	}
-	if out, err := Migrate(u, "version"); err != nil || out != "1" {
-		t.Fatalf(`Migrate("version") = %q, %v; want "1"`, out, err)
+	if out, err := Migrate(u, "version"); err != nil || out != fmt.Sprint(LatestVersion()) {
+		t.Fatalf(`Migrate("version") = %q, %v; want "%d"`, out, err, LatestVersion())
 	}
 	up := objects(t, u)
 	for _, want := range []string{"blocks:r", "ledger:p", "block_orders:p", "pool_snapshots:p", "mempool:r",
-		"state_neurons:r", "u64:domain", "u256:domain", "schema_migrations:r"} {
+		"state_neurons:r", "u128:domain", "u256:domain", "schema_migrations:r"} {
 		if !slices.Contains(up, want) {
 			t.Errorf("after MigrateUp, %s is missing from %v", want, up)
 		}

@@ -12,11 +12,12 @@ import (
 )
 
 // A fast path for the NUMERIC columns. pgx encodes numerics through math/big, which costs about
-// a microsecond a value; a block writes over 100,000 of them. The codec below writes and reads
-// PostgreSQL's binary numeric format directly for uint64 (the u64 columns) and wideNum (u128,
-// u256, decimal18, fixed18) and hands every other case to pgx's NumericCodec. It is installed
-// on every pool connection (registerNumeric); without it the same values still encode, slowly,
-// through wideNum's NumericValue.
+// a microsecond a value; a block writes tens of thousands of them (prices, share counts,
+// denominators, volumes). The codec below writes and reads PostgreSQL's binary numeric format
+// directly for wideNum (u128, u256, decimal18, fixed18) and hands every other case to pgx's
+// NumericCodec. It is installed on every pool connection (registerNumeric); without it the same
+// values still encode, slowly, through wideNum's NumericValue. (Amounts and heights are BIGINT
+// columns, int64 on the wire: see bigint in convert.go.)
 
 // wideNum is an unsigned decimal: v x 10^-scale, with scale 0 or 18.
 type wideNum struct {
@@ -165,36 +166,12 @@ func parseNumeric(src []byte, scale int) (uint256.Int, error) {
 // numericCodec is pgx's NumericCodec with the fast binary paths.
 type numericCodec struct{ pgtype.NumericCodec }
 
-type encodeU64 struct{}
-
-// Encode writes a uint64 as a binary numeric.
-func (encodeU64) Encode(value any, buf []byte) ([]byte, error) {
-	var n wideNum
-	n.v.SetUint64(value.(uint64))
-	return appendNumeric(buf, &n), nil
-}
-
 type encodeWide struct{}
 
 // Encode writes a wideNum as a binary numeric.
 func (encodeWide) Encode(value any, buf []byte) ([]byte, error) {
 	n := value.(wideNum)
 	return appendNumeric(buf, &n), nil
-}
-
-type scanU64 struct{}
-
-// Scan reads a binary numeric into a *uint64, refusing fractions and values above 2^64-1.
-func (scanU64) Scan(src []byte, target any) error {
-	if src == nil {
-		return errors.New("cannot scan NULL into *uint64")
-	}
-	v, err := parseNumeric(src, 0)
-	if err != nil || !v.IsUint64() {
-		return fmt.Errorf("scan numeric into uint64: %w", errNumeric)
-	}
-	*target.(*uint64) = v.Uint64()
-	return nil
 }
 
 type scanWide struct{}
@@ -213,28 +190,18 @@ func (scanWide) Scan(src []byte, target any) error {
 	return nil
 }
 
-// PlanEncode takes uint64 and wideNum in binary; everything else goes to pgx.
+// PlanEncode takes wideNum in binary; everything else goes to pgx.
 func (c numericCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
-	if format == pgtype.BinaryFormatCode {
-		switch value.(type) {
-		case uint64:
-			return encodeU64{}
-		case wideNum:
-			return encodeWide{}
-		}
+	if _, ok := value.(wideNum); ok && format == pgtype.BinaryFormatCode {
+		return encodeWide{}
 	}
 	return c.NumericCodec.PlanEncode(m, oid, format, value)
 }
 
-// PlanScan reads binary numerics into *uint64 and *wideNum (set its scale first).
+// PlanScan reads binary numerics into *wideNum (set its scale first).
 func (c numericCodec) PlanScan(m *pgtype.Map, oid uint32, format int16, target any) pgtype.ScanPlan {
-	if format == pgtype.BinaryFormatCode {
-		switch target.(type) {
-		case *uint64:
-			return scanU64{}
-		case *wideNum:
-			return scanWide{}
-		}
+	if _, ok := target.(*wideNum); ok && format == pgtype.BinaryFormatCode {
+		return scanWide{}
 	}
 	return c.NumericCodec.PlanScan(m, oid, format, target)
 }

@@ -32,20 +32,20 @@ func upsertSQL(table string, nkeys int, cols ...string) string {
 }
 
 var (
-	upsertSubnets = upsertSQL("state_subnets", 1, "netuid int4", "tao_in numeric", "alpha_in numeric",
-		"alpha_out numeric", "moving_price numeric", "tempo int4", "registration_allowed bool",
-		"owner_coldkey text", "owner_hotkey text", "registered_at numeric", "max_allowed_uids int4",
-		"max_allowed_validators int4", "volume numeric", "pending_alpha numeric", "pending_owner_cut numeric",
-		"pending_root_alpha numeric", "pending_root_tao numeric", "last_tao_in_emission numeric",
-		"last_alpha_in_emission numeric", "last_alpha_out_emission numeric", "last_owner_cut numeric",
-		"last_root_divs_tao numeric", "unnamed_stake numeric")
-	upsertBalances = upsertSQL("state_balances", 1, "coldkey text", "free numeric")
-	upsertPools    = upsertSQL("state_pools", 2, "netuid int4", "hotkey text", "value numeric", "denom numeric")
+	upsertSubnets = upsertSQL("state_subnets", 1, "netuid int4", "tao_in int8", "alpha_in int8",
+		"alpha_out int8", "moving_price numeric", "tempo int4", "registration_allowed bool",
+		"owner_coldkey text", "owner_hotkey text", "registered_at int8", "max_allowed_uids int4",
+		"max_allowed_validators int4", "volume numeric", "pending_alpha int8", "pending_owner_cut int8",
+		"pending_root_alpha int8", "pending_root_tao int8", "last_tao_in_emission int8",
+		"last_alpha_in_emission int8", "last_alpha_out_emission int8", "last_owner_cut int8",
+		"last_root_divs_tao int8", "unnamed_stake int8")
+	upsertBalances = upsertSQL("state_balances", 1, "coldkey text", "free int8")
+	upsertPools    = upsertSQL("state_pools", 2, "netuid int4", "hotkey text", "value int8", "denom numeric")
 	upsertShares   = upsertSQL("state_shares", 3, "netuid int4", "hotkey text", "coldkey text", "shares numeric")
 	upsertNeurons  = upsertSQL("state_neurons", 2, "netuid int4", "uid int4", "hotkey text",
-		"coldkey text", "registered_at numeric", "last_update numeric", "validator_permit bool",
+		"coldkey text", "registered_at int8", "last_update int8", "validator_permit bool",
 		"weights bytea", "bonds bytea", "rank int4", "trust int4", "consensus int4", "incentive int4",
-		"dividends int4", "validator_trust int4", "pruning_score int4", "active bool", "emission numeric")
+		"dividends int4", "validator_trust int4", "pruning_score int4", "active bool", "emission int8")
 )
 
 const (
@@ -56,22 +56,22 @@ const (
 		WHERE t.netuid = d.netuid AND t.hotkey = d.hotkey AND t.coldkey = d.coldkey`
 	deleteNeurons = `DELETE FROM state_neurons t USING unnest($1::int4[], $2::int4[]) d(netuid, uid)
 		WHERE t.netuid = d.netuid AND t.uid = d.uid`
-	updateGlobals = `UPDATE state_globals SET height = $1::numeric, total_issuance = $2::numeric,
-		root_tao = $3::numeric, burn_shortfall = $4::numeric, unnamed_root = $5::numeric,
-		network_last_lock = $6::numeric, network_last_lock_block = $7::numeric, tao_offset = $8::numeric`
+	updateGlobals = `UPDATE state_globals SET height = $1, total_issuance = $2, root_tao = $3,
+		burn_shortfall = $4, unnamed_root = $5, network_last_lock = $6, network_last_lock_block = $7,
+		tao_offset = $8::numeric`
 )
 
 func globalsArgs(g *pools.Globals) []any {
-	return []any{uint64(g.Height), uint64(g.TotalIssuance), uint64(g.RootTAO), uint64(g.BurnShortfall),
-		uint64(g.UnnamedRoot), uint64(g.NetworkLastLock), uint64(g.NetworkLastLockBlock), numInt(&g.TAOOffset)}
+	return []any{bigint(g.Height), bigint(g.TotalIssuance), bigint(g.RootTAO), bigint(g.BurnShortfall),
+		bigint(g.UnnamedRoot), bigint(g.NetworkLastLock), bigint(g.NetworkLastLockBlock), numInt(&g.TAOOffset)}
 }
 
 func subnetArgs(rows []pools.SubnetRow) []any {
 	n := len(rows)
 	netuid, tempo, maxUIDs, maxVals := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
-	u := make([][]uint64, 14)
+	u := make([][]int64, 14)
 	for j := range u {
-		u[j] = make([]uint64, n)
+		u[j] = make([]int64, n)
 	}
 	moving, volume := make([]wideNum, n), make([]wideNum, n)
 	regAllowed := make([]bool, n)
@@ -81,11 +81,11 @@ func subnetArgs(rows []pools.SubnetRow) []any {
 		maxUIDs[i], maxVals[i] = int32(r.MaxAllowedUIDs), int32(r.MaxAllowedValidators)
 		moving[i], volume[i] = numFixed(r.MovingPrice), numVolume(r.VolumeHi, r.VolumeLo)
 		regAllowed[i], ownerCK[i], ownerHK[i] = r.RegistrationAllowed, r.OwnerColdkey, r.OwnerHotkey
-		for j, v := range [14]uint64{uint64(r.TAOIn), uint64(r.AlphaIn), uint64(r.AlphaOut),
-			uint64(r.RegisteredAt), uint64(r.PendingAlpha), uint64(r.PendingOwnerCut),
-			uint64(r.PendingRootAlpha), uint64(r.PendingRootTAO), uint64(r.LastTAOInEmission),
-			uint64(r.LastAlphaInEmission), uint64(r.LastAlphaOutEmission), uint64(r.LastOwnerCut),
-			uint64(r.LastRootDivsTAO), uint64(r.UnnamedStake)} {
+		for j, v := range [14]int64{bigint(r.TAOIn), bigint(r.AlphaIn), bigint(r.AlphaOut),
+			bigint(r.RegisteredAt), bigint(r.PendingAlpha), bigint(r.PendingOwnerCut),
+			bigint(r.PendingRootAlpha), bigint(r.PendingRootTAO), bigint(r.LastTAOInEmission),
+			bigint(r.LastAlphaInEmission), bigint(r.LastAlphaOutEmission), bigint(r.LastOwnerCut),
+			bigint(r.LastRootDivsTAO), bigint(r.UnnamedStake)} {
 			u[j][i] = v
 		}
 	}
@@ -95,18 +95,18 @@ func subnetArgs(rows []pools.SubnetRow) []any {
 }
 
 func balanceArgs(rows []pools.BalanceRow) []any {
-	ck, free := make([]string, len(rows)), make([]uint64, len(rows))
+	ck, free := make([]string, len(rows)), make([]int64, len(rows))
 	for i, r := range rows {
-		ck[i], free[i] = r.Coldkey, uint64(r.Free)
+		ck[i], free[i] = r.Coldkey, bigint(r.Free)
 	}
 	return []any{ck, free}
 }
 
 func poolArgs(rows []pools.PoolRow) []any {
 	n := len(rows)
-	netuid, hk, value, denom := make([]int32, n), make([]string, n), make([]uint64, n), make([]wideNum, n)
+	netuid, hk, value, denom := make([]int32, n), make([]string, n), make([]int64, n), make([]wideNum, n)
 	for i, r := range rows {
-		netuid[i], hk[i], value[i], denom[i] = int32(r.NetUID), r.Hotkey, r.Value, numInt(&r.Denom)
+		netuid[i], hk[i], value[i], denom[i] = int32(r.NetUID), r.Hotkey, bigint(r.Value), numInt(&r.Denom)
 	}
 	return []any{netuid, hk, value, denom}
 }
@@ -127,7 +127,7 @@ func neuronArgs(rows []pools.NeuronRow) []any {
 		cols[j] = make([]int32, n)
 	}
 	hk, ck := make([]string, n), make([]string, n)
-	regAt, lastUpd, emission := make([]uint64, n), make([]uint64, n), make([]uint64, n)
+	regAt, lastUpd, emission := make([]int64, n), make([]int64, n), make([]int64, n)
 	permit, active := make([]bool, n), make([]bool, n)
 	weights, bonds := make([][]byte, n), make([][]byte, n)
 	for i, r := range rows {
@@ -136,7 +136,7 @@ func neuronArgs(rows []pools.NeuronRow) []any {
 			cols[j][i] = int32(v)
 		}
 		hk[i], ck[i], permit[i], active[i] = r.Hotkey, r.Coldkey, r.ValidatorPermit, r.Active
-		regAt[i], lastUpd[i], emission[i] = uint64(r.RegisteredAt), uint64(r.LastUpdate), uint64(r.Emission)
+		regAt[i], lastUpd[i], emission[i] = bigint(r.RegisteredAt), bigint(r.LastUpdate), bigint(r.Emission)
 		weights[i], bonds[i] = encodeWeights(r.Weights), encodeWeights(r.Bonds)
 	}
 	return []any{cols[0], cols[1], hk, ck, regAt, lastUpd, permit, weights, bonds, cols[2], cols[3],

@@ -47,6 +47,8 @@ type Store struct {
 
 	leaseMu sync.Mutex
 	leases  map[*lease]struct{} // live leases; nil once closed
+
+	known knownSigners // signers whose nonces row exists (signed.go)
 }
 
 var _ store.Store = (*Store)(nil)

@@ -19,11 +19,13 @@ var orderKinds = map[string]pools.OrderKind{
 	"register_neuron": pools.RegisterNeuron,
 	"set_weights":     pools.SetWeights,
 	"register_subnet": pools.RegisterSubnet,
+	"transfer":        pools.Transfer,
+	"faucet":          pools.Faucet,
 }
 
 // actionTypes lists every type for suggestions and messages, in the order the help shows them.
 var actionTypes = []string{"add_stake", "remove_stake", "move_stake", "transfer_stake", "swap_stake",
-	"register_neuron", "set_weights", "register_subnet", "set_params"}
+	"register_neuron", "set_weights", "register_subnet", "transfer", "faucet", "set_params"}
 
 // actionTypeList is actionTypes as prose: "a, b ... or z".
 var actionTypeList = strings.Join(actionTypes[:len(actionTypes)-1], ", ") + " or " + actionTypes[len(actionTypes)-1]
@@ -86,6 +88,7 @@ func (p *parser) actions(n *node, first, last uint64, rangeOK bool) []Action {
 // order reads the fields of an order. Moves of every kind fill From*/To* so the engine can treat
 // them uniformly; add and remove use Hotkey and NetUID. The registrations and set_weights take
 // no amount, limit or partial fill; set_weights is signed by the hotkey, so it has no coldkey.
+// transfer (free TAO to to_coldkey) and faucet take an amount but no limit: no pool is touched.
 func (p *parser) order(o *object, path string, kind pools.OrderKind) pools.Order {
 	ord := pools.Order{Kind: kind}
 	key := func(name string) string {
@@ -140,6 +143,14 @@ func (p *parser) order(o *object, path string, kind pools.OrderKind) pools.Order
 		return ord
 	case pools.RegisterSubnet:
 		ord.Hotkey = key("hotkey")
+		return ord
+	case pools.Transfer, pools.Faucet:
+		if kind == pools.Transfer {
+			ord.ToColdkey = key("to_coldkey")
+		}
+		if v := o.require("amount"); v != nil {
+			ord.Amount, _ = p.amount(v, path+".amount")
+		}
 		return ord
 	}
 	if v := o.require("amount"); v != nil {

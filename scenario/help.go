@@ -172,6 +172,8 @@ ACTIONS: a list of objects, each with
   register_subnet coldkey, hotkey: coldkey pays the lock cost (the last lock x 2, decaying
                   over network_lock_reduction_interval, never below network_min_lock) for a
                   new subnet at the lowest free netuid, owned by coldkey and hotkey (uid 0)
+  transfer        coldkey, to_coldkey, amount (TAO): move free TAO between coldkeys
+  faucet          coldkey, amount (TAO): mint free TAO to coldkey; total issuance grows by it
   set_params      params (object, required, any PARAMS fields): like a regime, now
 
 OUTPUT: one JSON object per recorded block (R = integer in base units, D = decimal string)

@@ -97,6 +97,8 @@ func FormatOrder(o *pools.Order) []byte {
 		num("to_netuid", uint64(o.ToNetUID))
 	case pools.RegisterSubnet:
 		field("hotkey", o.Hotkey)
+	case pools.Transfer:
+		field("to_coldkey", o.ToColdkey)
 	}
 	switch o.Kind {
 	case pools.SetWeights:
@@ -116,6 +118,8 @@ func FormatOrder(o *pools.Order) []byte {
 		if o.AllowPartial {
 			b.WriteString(`,"allow_partial":true`)
 		}
+	case pools.Transfer, pools.Faucet:
+		field("amount", strconv.FormatUint(o.Amount, 10))
 	}
 	b.WriteByte('}')
 	return b.Bytes()
@@ -174,6 +178,9 @@ func parseCanonical(data []byte) (pools.Order, bool) {
 	case pools.SwapStake:
 		o.FromHotkey, o.ToHotkey = w.Hotkey, w.Hotkey
 		keys = append(keys, w.Hotkey)
+	case pools.Transfer:
+		o.ToColdkey = w.ToColdkey
+		keys = append(keys, w.ToColdkey)
 	}
 	for _, k := range keys {
 		if k == "" {

@@ -31,6 +31,14 @@ func TestParseOrder(t *testing.T) {
 			pools.Order{Kind: pools.SetWeights, Hotkey: "h", NetUID: 4, Weights: []pools.Weight{{UID: 1, Value: 65535}, {UID: 3, Value: 10}}}},
 		{`{"type":"register_subnet","coldkey":"a","hotkey":"h"}`,
 			pools.Order{Kind: pools.RegisterSubnet, Coldkey: "a", Hotkey: "h"}},
+		{`{"type":"transfer","coldkey":"alice","to_coldkey":"bob","amount":"2500000000"}`,
+			pools.Order{Kind: pools.Transfer, Coldkey: "alice", ToColdkey: "bob", Amount: 2_500_000_000}},
+		{`{ "amount": 18446744073709551615, "to_coldkey": "b", "coldkey": "a", "type": "transfer" }`,
+			pools.Order{Kind: pools.Transfer, Coldkey: "a", ToColdkey: "b", Amount: 18446744073709551615}},
+		{`{"type":"faucet","coldkey":"alice","amount":"1000000000"}`,
+			pools.Order{Kind: pools.Faucet, Coldkey: "alice", Amount: 1e9}},
+		{`{"type":"faucet","coldkey":"alice","amount":"0"}`,
+			pools.Order{Kind: pools.Faucet, Coldkey: "alice"}},
 	}
 	for _, c := range cases {
 		got, err := ParseOrder([]byte(c.in))
@@ -61,6 +69,14 @@ func TestParseOrderErrors(t *testing.T) {
 		{`{"type":"add_stake","coldkey":"a","hotkey":"h","netuid":1,"amount":"1","limit_price":"abc"}`, "limit_price"},
 		{`{"type":"set_weights","hotkey":"h","netuid":1,"weights":{"70000":1}}`, "weights"},
 		{`{"type":"add_stake"`, "invalid JSON"},
+		{`{"type":"transfer","coldkey":"a","amount":"1"}`, "to_coldkey: required field for transfer is missing"},
+		{`{"type":"transfer","coldkey":"a","to_coldkey":"b"}`, "amount: required field for transfer is missing"},
+		{`{"type":"transfer","coldkey":"a","to_coldkey":"b","amount":"1","limit_price":"1"}`, "limit_price: unknown field"},
+		{`{"type":"transfer","coldkey":"a","to_coldkey":"b","amount":"1","hotkey":"h"}`, "hotkey: unknown field"},
+		{`{"type":"faucet","coldkey":"a","amount":"1","to_coldkey":"b"}`, "to_coldkey: unknown field"},
+		{`{"type":"faucet","amount":"1"}`, "coldkey: required field for faucet is missing"},
+		{`{"type":"faucet","coldkey":"a","amount":"-5"}`, "amount"},
+		{`{"type":"transfr","coldkey":"a"}`, `did you mean "transfer"`},
 	}
 	for _, c := range cases {
 		_, err := ParseOrder([]byte(c.in))
@@ -76,6 +92,8 @@ func FuzzParseOrder(f *testing.F) {
 	f.Add([]byte(`{"type":"add_stake","coldkey":"alice","hotkey":"v1","netuid":1,"amount":"1000000000","limit_price":"1.5"}`))
 	f.Add([]byte(`{"type":"set_weights","hotkey":"h","netuid":4,"weights":{"3":10,"1":65535}}`))
 	f.Add([]byte(`{"type":"transfer_stake","coldkey":"a","to_coldkey":"b","hotkey":"h","from_netuid":1,"to_netuid":1,"amount":"7"}`))
+	f.Add([]byte(`{"type":"transfer","coldkey":"a","to_coldkey":"b","amount":7}`))
+	f.Add([]byte(`{"type":"faucet","coldkey":"a","amount":"1","limit_price":"1"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o, err := ParseOrder(data)
 		if err != nil {
@@ -95,6 +113,8 @@ func FuzzParseCanonical(f *testing.F) {
 	f.Add([]byte(`{"type":"set_weights","hotkey":"h","netuid":4,"weights":{"1":65535,"3":10}}`))
 	f.Add([]byte(`{"type":"transfer_stake","coldkey":"a","to_coldkey":"b","hotkey":"h","from_netuid":1,"to_netuid":1,"amount":"7"}`))
 	f.Add([]byte(`{"type":"register_subnet","coldkey":"a","hotkey":"h"}`))
+	f.Add([]byte(`{"type":"transfer","coldkey":"a","to_coldkey":"b","amount":"7"}`))
+	f.Add([]byte(`{"type":"faucet","coldkey":"a","amount":"18446744073709551615"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fast, ok := parseCanonical(data)
 		p := &parser{}
@@ -120,4 +140,23 @@ func FuzzParseCanonical(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseCanonicalTransfer: the canonical encodings of transfer and faucet take the fast path
+// and read the same order as the full parser.
+func TestParseCanonicalTransfer(t *testing.T) {
+	for _, o := range []pools.Order{
+		{Kind: pools.Transfer, Coldkey: "a\"ü", ToColdkey: "b", Amount: 1},
+		{Kind: pools.Faucet, Coldkey: "5Grw", Amount: 18446744073709551615},
+	} {
+		data := FormatOrder(&o)
+		fast, ok := parseCanonical(data)
+		if !ok || !reflect.DeepEqual(fast, o) {
+			t.Fatalf("%s: fast path %+v, %v; want %+v", data, fast, ok, o)
+		}
+		slow, err := ParseOrder(append([]byte(" "), data...))
+		if err != nil || !reflect.DeepEqual(slow, o) {
+			t.Fatalf("%s: full parser %+v, %v; want %+v", data, slow, err, o)
+		}
+	}
 }

@@ -10,6 +10,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/dtaod/dtaod"
@@ -27,6 +29,9 @@ var (
 	ErrGenesisMismatch = errors.New("the store holds a different genesis")
 	// ErrNotProducer: the producer role was lost; the block was not written.
 	ErrNotProducer = errors.New("not the producer")
+	// ErrOutOfRange: a value the store cannot hold; nothing was written. Amounts (TAO and
+	// alpha) and block heights are kept up to 2^63-1 (see CheckRange).
+	ErrOutOfRange = errors.New("value out of range")
 )
 
 // Genesis is the starting point of the chain: the scenario contract's params + state document
@@ -169,4 +174,134 @@ type Store interface {
 type Lease interface {
 	Lost() bool
 	Release()
+}
+
+// The range a store holds amounts and heights in. TAO can never reach 2^63 rao (the supply is
+// 21e6 TAO = 2.1e16 rao) and neither can any subnet's alpha, whose issuance is capped the same
+// way; block heights are BIGINT everywhere. So every TAO or alpha amount and every block height
+// of a block or a state is held as a signed 64-bit integer, 0..2^63-1. What can exceed that keeps
+// its full range: uint256 shares, denominators and the TAO offset, the 128-bit volumes
+// (VolumeHi, VolumeLo) and the fixed-point values (prices, MovingPrice).
+//
+// CheckRange and CheckSnapshotRange are that rule, for every store: CommitBlock and InitGenesis
+// run them and fail with ErrOutOfRange, writing nothing, rather than wrap a value around.
+
+// maxHeld is the largest amount or height a store holds.
+const maxHeld = math.MaxInt64
+
+// field is a named value for the range checks.
+type field struct {
+	name string
+	v    uint64
+}
+
+// over returns the first of fs above maxHeld.
+func over(fs ...field) (field, bool) {
+	for _, f := range fs {
+		if f.v > maxHeld {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+func outOfRange(where string, f field) error {
+	return fmt.Errorf("store: %s%s = %d exceeds 2^63-1: %w", where, f.name, f.v, ErrOutOfRange)
+}
+
+// CheckRange reports the first value of b that a store cannot hold: a TAO or alpha amount (the
+// header's Emission and TotalIssuance, receipts' TAO, Alpha and Fee, ledger amounts, pool
+// snapshots' reserves and emissions, the state rows of b.Changes) or a block height in the state
+// rows, above 2^63-1. The error names the field (e.g. "Changes.Balances[coldkey \"bob\"].Free")
+// and wraps ErrOutOfRange. b.Header.Height is not checked: a block that high cannot extend the
+// head, which CommitBlock reports as ErrConflict.
+func CheckRange(b *Block) error {
+	if f, bad := over(field{"Emission", uint64(b.Header.Emission)},
+		field{"TotalIssuance", uint64(b.Header.TotalIssuance)}); bad {
+		return outOfRange("Header.", f)
+	}
+	for i := range b.Orders {
+		r := &b.Orders[i].Receipt
+		if f, bad := over(field{"TAO", uint64(r.TAO)}, field{"Alpha", uint64(r.Alpha)}, field{"Fee", uint64(r.Fee)}); bad {
+			return outOfRange(fmt.Sprintf("Orders[index %d].Receipt.", b.Orders[i].Index), f)
+		}
+	}
+	for i := range b.Ledger {
+		if e := &b.Ledger[i]; e.Amount > maxHeld {
+			return outOfRange(fmt.Sprintf("Ledger[seq %d].", e.Seq), field{"Amount", e.Amount})
+		}
+	}
+	for i := range b.Snapshots {
+		p := &b.Snapshots[i]
+		if f, bad := over(field{"TAOIn", uint64(p.TAOIn)}, field{"AlphaIn", uint64(p.AlphaIn)},
+			field{"AlphaOut", uint64(p.AlphaOut)}, field{"TAOInEmission", uint64(p.TAOInEmission)},
+			field{"AlphaInEmission", uint64(p.AlphaInEmission)},
+			field{"AlphaOutEmission", uint64(p.AlphaOutEmission)}); bad {
+			return outOfRange(fmt.Sprintf("Snapshots[netuid %d].", p.NetUID), f)
+		}
+	}
+	if ch := b.Changes; ch != nil {
+		if ch.Globals != nil {
+			if err := checkGlobals("Changes.", ch.Globals); err != nil {
+				return err
+			}
+		}
+		return checkRows("Changes.", ch.Subnets, ch.Balances, ch.Pools, ch.Neurons)
+	}
+	return nil
+}
+
+// CheckSnapshotRange is CheckRange for a state (the genesis state InitGenesis stores): every
+// amount and block height of its rows must be at most 2^63-1, else the error names the first
+// that is not and wraps ErrOutOfRange.
+func CheckSnapshotRange(s *pools.Snapshot) error {
+	if err := checkGlobals("", &s.Globals); err != nil {
+		return err
+	}
+	return checkRows("", s.Subnets, s.Balances, s.Pools, s.Neurons)
+}
+
+func checkGlobals(where string, g *pools.Globals) error {
+	if f, bad := over(field{"Height", uint64(g.Height)}, field{"TotalIssuance", uint64(g.TotalIssuance)},
+		field{"RootTAO", uint64(g.RootTAO)}, field{"BurnShortfall", uint64(g.BurnShortfall)},
+		field{"UnnamedRoot", uint64(g.UnnamedRoot)}, field{"NetworkLastLock", uint64(g.NetworkLastLock)},
+		field{"NetworkLastLockBlock", uint64(g.NetworkLastLockBlock)}); bad {
+		return outOfRange(where+"Globals.", f)
+	}
+	return nil
+}
+
+// checkRows checks the state rows that hold amounts or heights (share rows hold neither).
+func checkRows(where string, subnets []pools.SubnetRow, balances []pools.BalanceRow, ps []pools.PoolRow, neurons []pools.NeuronRow) error {
+	for i := range subnets {
+		r := &subnets[i]
+		if f, bad := over(field{"TAOIn", uint64(r.TAOIn)}, field{"AlphaIn", uint64(r.AlphaIn)},
+			field{"AlphaOut", uint64(r.AlphaOut)}, field{"RegisteredAt", uint64(r.RegisteredAt)},
+			field{"PendingAlpha", uint64(r.PendingAlpha)}, field{"PendingOwnerCut", uint64(r.PendingOwnerCut)},
+			field{"PendingRootAlpha", uint64(r.PendingRootAlpha)}, field{"PendingRootTAO", uint64(r.PendingRootTAO)},
+			field{"LastTAOInEmission", uint64(r.LastTAOInEmission)},
+			field{"LastAlphaInEmission", uint64(r.LastAlphaInEmission)},
+			field{"LastAlphaOutEmission", uint64(r.LastAlphaOutEmission)}, field{"LastOwnerCut", uint64(r.LastOwnerCut)},
+			field{"LastRootDivsTAO", uint64(r.LastRootDivsTAO)}, field{"UnnamedStake", uint64(r.UnnamedStake)}); bad {
+			return outOfRange(fmt.Sprintf("%sSubnets[netuid %d].", where, r.NetUID), f)
+		}
+	}
+	for i := range balances {
+		if r := &balances[i]; r.Free > maxHeld {
+			return outOfRange(fmt.Sprintf("%sBalances[coldkey %q].", where, r.Coldkey), field{"Free", uint64(r.Free)})
+		}
+	}
+	for i := range ps {
+		if r := &ps[i]; r.Value > maxHeld {
+			return outOfRange(fmt.Sprintf("%sPools[netuid %d, hotkey %q].", where, r.NetUID, r.Hotkey), field{"Value", r.Value})
+		}
+	}
+	for i := range neurons {
+		r := &neurons[i]
+		if f, bad := over(field{"RegisteredAt", uint64(r.RegisteredAt)}, field{"LastUpdate", uint64(r.LastUpdate)},
+			field{"Emission", uint64(r.Emission)}); bad {
+			return outOfRange(fmt.Sprintf("%sNeurons[netuid %d, uid %d].", where, r.NetUID, r.UID), f)
+		}
+	}
+	return nil
 }

@@ -38,6 +38,7 @@ type Store struct {
 	blocks  []*block // blocks[h-1] is block h
 	lease   *lease   // the lease held, or nil
 	now     func() time.Time
+	signed  signedState // nonces, idempotency keys and who signed what (signed.go)
 }
 
 // order is a submitted order and, once a block includes it, where and with what receipt.
@@ -76,10 +77,15 @@ func (s *Store) lock() error {
 }
 
 // InitGenesis stores g and st if the store is empty; the same genesis again is a no-op and a
-// different one (document bytes, state hash or chain id) is ErrGenesisMismatch.
+// different one (document bytes, state hash or chain id) is ErrGenesisMismatch. A state with an
+// amount or height a store cannot hold (store.CheckSnapshotRange) is refused first, with
+// store.ErrOutOfRange, as the PostgreSQL store refuses it.
 func (s *Store) InitGenesis(_ context.Context, g *store.Genesis, st *pools.Snapshot) error {
 	if g == nil || st == nil {
 		return errors.New("mem: InitGenesis needs a genesis and its state")
+	}
+	if err := store.CheckSnapshotRange(st); err != nil {
+		return fmt.Errorf("mem: genesis state: %w", err)
 	}
 	if err := s.lock(); err != nil {
 		return err
@@ -172,8 +178,9 @@ func (s *Store) OrderStatus(_ context.Context, seq int64) (*store.OrderStatus, e
 // CommitBlock validates b and then writes it, or writes nothing: the lease must be this store's
 // held lease (else store.ErrNotProducer); a genesis must be stored, b must be at the head's
 // height + 1 with the head's StateHash as parent, and every order it includes must be pending,
-// once (else store.ErrConflict); its Changes must apply to the state (else an error wrapping
-// pools.ErrBadSnapshot). Nil Changes change nothing. Included orders keep the Seq, Payload and
+// once (else store.ErrConflict); its amounts and heights must be at most 2^63-1, what the
+// PostgreSQL store holds (store.CheckRange, else store.ErrOutOfRange); its Changes must apply
+// to the state (else an error wrapping pools.ErrBadSnapshot). Nil Changes change nothing. Included orders keep the Seq, Payload and
 // SubmittedAt they were submitted with and get Block = b.Header.Height; the block's other values
 // are stored as given, its ledger sorted by Seq and snapshots by NetUID.
 func (s *Store) CommitBlock(_ context.Context, l store.Lease, b *store.Block) error {
@@ -207,6 +214,9 @@ func (s *Store) CommitBlock(_ context.Context, l store.Lease, b *store.Block) er
 			return fmt.Errorf("%w: block %d: order %d is not pending", store.ErrConflict, b.Header.Height, io.Seq)
 		}
 		seen[io.Seq] = true
+	}
+	if err := store.CheckRange(b); err != nil {
+		return fmt.Errorf("mem: block %d: %w", b.Header.Height, err)
 	}
 	next := s.state
 	if b.Changes != nil {

@@ -26,14 +26,14 @@ func block1Changes(c *chain) *pools.Changes {
 	g.TAOOffset = maxU256
 	s1 := subnetRow(1, 2)
 	s1.TAOIn++
-	s1.AlphaIn = dtaod.Alpha(maxU64)
+	s1.AlphaIn = dtaod.Alpha(maxI64)
 	s1.MovingPrice = 0
 	s1.RegistrationAllowed = !s1.RegistrationAllowed
 	s1.OwnerHotkey = "owner-hk-new 'ü'"
 	return &pools.Changes{
 		Globals:        g,
 		Subnets:        []pools.SubnetRow{s1, subnetRow(9, 9)},
-		Balances:       []pools.BalanceRow{{Coldkey: "alice", Free: 999}, {Coldkey: "dave", Free: dtaod.TAO(maxU64)}},
+		Balances:       []pools.BalanceRow{{Coldkey: "alice", Free: 999}, {Coldkey: "dave", Free: dtaod.TAO(maxI64)}},
 		DeleteBalances: []string{"bob"},
 		Pools: []pools.PoolRow{
 			{NetUID: 1, Hotkey: "hk-a", Value: 1, Denom: maxU256},

@@ -87,7 +87,7 @@ func testWrongParent(t *testing.T, s store.Store) {
 func testWrongHeight(t *testing.T, s store.Store) {
 	c := newChain(t, s)
 	orders := submit(t, s, 3)
-	for _, h := range []dtaod.Block{0, 2, 3, math.MaxUint32} {
+	for _, h := range []dtaod.Block{0, 2, 3, math.MaxUint32, 1 << 63} {
 		b, _ := c.next(orders[:1], &pools.Changes{Globals: c.globalsAt(h)})
 		b.Header.Height = h
 		rejected(t, c, b, fmt.Sprintf("first block at height %d", h))

@@ -19,6 +19,10 @@ import (
 
 // Extreme values the fixtures use so that a store which narrows a column fails.
 var (
+	// maxI64 is 2^63-1, the largest amount or block height a store holds.
+	maxI64 = uint64(math.MaxInt64)
+	// maxU64 is 2^64-1, for the uint64 fields that keep their whole range (VolumeLo, VolumeHi,
+	// MovingPrice).
 	maxU64 = uint64(math.MaxUint64)
 	// maxU256 is 2^256-1, the largest uint256.Int.
 	maxU256 = *new(uint256.Int).SetAllOne()
@@ -49,7 +53,7 @@ func genesisState() *pools.Snapshot {
 	s := &pools.Snapshot{
 		Globals: pools.Globals{
 			Height:               0,
-			TotalIssuance:        dtaod.TAO(maxU64),
+			TotalIssuance:        dtaod.TAO(maxI64),
 			RootTAO:              1 << 62,
 			BurnShortfall:        3,
 			UnnamedRoot:          4,
@@ -66,12 +70,12 @@ func genesisState() *pools.Snapshot {
 		Balances: []pools.BalanceRow{
 			{Coldkey: "Zed", Free: 5},
 			{Coldkey: "alice", Free: 1_000_000_000},
-			{Coldkey: "bob", Free: dtaod.TAO(maxU64)},
+			{Coldkey: "bob", Free: dtaod.TAO(maxI64)},
 			{Coldkey: "émile 'o", Free: 1},
 		},
 		Pools: []pools.PoolRow{
 			{NetUID: 0, Hotkey: "hk-a", Value: 500, Denom: *uint256.NewInt(500)},
-			{NetUID: 1, Hotkey: "HK-Z", Value: maxU64, Denom: maxU256},
+			{NetUID: 1, Hotkey: "HK-Z", Value: maxI64, Denom: maxU256},
 			{NetUID: 1, Hotkey: "hk-a", Value: 1 << 62, Denom: nearU255},
 			{NetUID: 7, Hotkey: "hk-a", Value: 9, Denom: *uint256.NewInt(10)},
 		},
@@ -99,7 +103,7 @@ func subnetRow(n dtaod.NetUID, k uint64) pools.SubnetRow {
 		NetUID:               n,
 		TAOIn:                dtaod.TAO(1_000_000_000*k + 1),
 		AlphaIn:              dtaod.Alpha(2_000_000_000*k + 2),
-		AlphaOut:             dtaod.Alpha(maxU64 - k),
+		AlphaOut:             dtaod.Alpha(maxI64 - k),
 		MovingPrice:          dtaod.Fixed(maxU64 - 2*k),
 		Tempo:                uint16(360 + k),
 		RegistrationAllowed:  k%2 == 0,
@@ -128,11 +132,11 @@ func neuronRow(n dtaod.NetUID, uid uint16, hotkey string, weights, bonds []pools
 	k := uint16(n)*7 + uid%1000
 	return pools.NeuronRow{
 		NetUID: n, UID: uid, Hotkey: hotkey, Coldkey: "ck-" + hotkey,
-		RegisteredAt: dtaod.Block(k), LastUpdate: dtaod.Block(maxU64 - uint64(k)),
+		RegisteredAt: dtaod.Block(k), LastUpdate: dtaod.Block(maxI64 - uint64(k)),
 		ValidatorPermit: uid%2 == 0, Weights: weights, Bonds: bonds,
 		Rank: k + 1, Trust: k + 2, Consensus: k + 3, Incentive: k + 4, Dividends: k + 5,
 		ValidatorTrust: k + 6, PruningScore: math.MaxUint16, Active: uid%2 == 1,
-		Emission: dtaod.Alpha(maxU64 - uint64(k)),
+		Emission: dtaod.Alpha(maxI64 - uint64(k)),
 	}
 }
 
@@ -208,7 +212,7 @@ func (c *chain) next(orders []store.Order, ch *pools.Changes) (*store.Block, *po
 			StateHash:     want.Hash(),
 			ParentHash:    c.head.StateHash,
 			Emission:      dtaod.TAO(1_000_000_000 + uint64(h)),
-			TotalIssuance: dtaod.TAO(maxU64 - uint64(h)),
+			TotalIssuance: dtaod.TAO(maxI64 - uint64(h)),
 			Orders:        len(orders),
 			// Whole microseconds, in a fixed non-UTC zone: what timestamptz keeps.
 			ProducedAt: time.Date(2025, 2, 13, 12, 0, int(h), 123456000, time.FixedZone("X", 3600)),
@@ -245,7 +249,7 @@ func (c *chain) advance(orders []store.Order, ch *pools.Changes) *store.Block {
 func (c *chain) globalsAt(h dtaod.Block) *pools.Globals {
 	g := c.state.Globals
 	g.Height = h
-	g.TotalIssuance = dtaod.TAO(maxU64 - uint64(h))
+	g.TotalIssuance = dtaod.TAO(maxI64 - uint64(h))
 	g.BurnShortfall += dtaod.TAO(h)
 	g.NetworkLastLockBlock = h
 	return &g
@@ -264,7 +268,7 @@ func receiptFor(h dtaod.Block, i int) store.Receipt {
 	}
 	r := store.Receipt{
 		OK:          true,
-		TAO:         dtaod.TAO(maxU64 - k),
+		TAO:         dtaod.TAO(maxI64 - k),
 		Alpha:       dtaod.Alpha(1<<62 + k),
 		Fee:         dtaod.TAO(k + 1),
 		UID:         uint16(math.MaxUint16 - i),
@@ -282,10 +286,10 @@ func receiptFor(h dtaod.Block, i int) store.Receipt {
 }
 
 // ledgerFor makes block h's ledger: one entry per reason and account kind, units including TAO
-// and the alpha of netuid 0 and 65535, amounts up to 2^64-1, Input -1 or an order index.
+// and the alpha of netuid 0 and 65535, amounts up to 2^63-1, Input -1 or an order index.
 func ledgerFor(h dtaod.Block, orders int) []store.LedgerEntry {
 	units := []pools.Unit{pools.UnitTAO, pools.AlphaOf(0), pools.AlphaOf(1), pools.AlphaOf(math.MaxUint16)}
-	amounts := []uint64{1, 1 << 62, maxU64, 0, uint64(h), 1<<63 + 1}
+	amounts := []uint64{1, 1 << 62, maxI64, 0, uint64(h), maxI64 - 1}
 	kinds := []pools.AccountKind{pools.AcctIssuance, pools.AcctBurn, pools.AcctFree, pools.AcctPool, pools.AcctStake,
 		pools.AcctPending, pools.AcctPendingOwner, pools.AcctPendingRoot, pools.AcctUnnamed}
 	account := func(i int) pools.Account {
@@ -331,7 +335,7 @@ func snapshotsFor(h dtaod.Block, st *pools.Snapshot) []store.PoolSnapshot {
 		out = append(out, store.PoolSnapshot{
 			Block: h, NetUID: s.NetUID, TAOIn: s.TAOIn, AlphaIn: s.AlphaIn, AlphaOut: s.AlphaOut,
 			Price: prices[(i+int(h))%len(prices)], MovingPrice: s.MovingPrice,
-			TAOInEmission: s.LastTAOInEmission + dtaod.TAO(h), AlphaInEmission: s.LastAlphaInEmission,
+			TAOInEmission: s.LastTAOInEmission ^ dtaod.TAO(h), AlphaInEmission: s.LastAlphaInEmission, // ^: stays below 2^63
 			AlphaOutEmission: s.LastAlphaOutEmission, VolumeHi: s.VolumeHi, VolumeLo: s.VolumeLo,
 		})
 	}

@@ -12,10 +12,15 @@
 //   - Lifetime: open owns the store it returns (register t.Cleanup to close it and drop its
 //     data). The suite calls Close itself only in the Close subtest, so Close must be
 //     idempotent; after Close, methods may fail but must not panic.
-//   - Values round trip exactly, over the full range of their Go types: every uint64 amount up
-//     to 2^64-1 (ledger amounts, VolumeLo, TAO and Alpha fields), uint256 values up to 2^256-1
-//     (pool denominators, shares, TAOOffset), prices with all 18 decimals and up to 2^200
-//     scaled. Strings are valid UTF-8 without NUL and may hold quotes and non-ASCII.
+//   - Values round trip exactly. Amounts and block heights (TAO and Alpha fields, ledger
+//     amounts, share-pool values, the heights in state rows) up to 2^63-1 (math.MaxInt64):
+//     neither can reach 2^63, and a store holds them as signed 64-bit integers. A block or a
+//     genesis state carrying one above that fails CommitBlock or InitGenesis with
+//     store.ErrOutOfRange and writes nothing (store.CheckRange and CheckSnapshotRange are the
+//     rule, field by field; see range.go). The rest over the full range of their Go types:
+//     VolumeHi, VolumeLo and MovingPrice up to 2^64-1, uint256 values up to 2^256-1 (pool
+//     denominators, shares, TAOOffset), prices with all 18 decimals and up to 2^200 scaled.
+//     Strings are valid UTF-8 without NUL and may hold quotes and non-ASCII.
 //   - Bytes are opaque: Genesis.Document and order payloads come back byte for byte (the suite
 //     uses JSON with unusual spacing; a jsonb column would re-encode it).
 //   - Rows come back in the order the snapshot contract defines, comparing strings byte-wise
@@ -69,10 +74,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Genesis", genesisTests},
 		{"Orders", orderTests},
 		{"Blocks", blockTests},
+		{"Range", rangeTests},
 		{"Conflicts", conflictTests},
 		{"Producer", producerTests},
 		{"Concurrency", concurrencyTests},
 		{"Lifecycle", lifecycleTests},
+		{"Signed", signedTests}, // skipped unless the store is a store.SignedStore
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
