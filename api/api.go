@@ -1,17 +1,17 @@
-// Package api is dtaod's HTTP surface: operator endpoints (health, readiness, metrics), the
-// chain's reads (latest block, subnets, orders) and the dev-only admin order endpoint. Handlers
-// read the node's published View, an immutable snapshot per block, so reads never wait on
-// block production. Errors are application/problem+json with a stable code.
+// Package api is dtaod's HTTP surface (docs/api-design.md): operator endpoints (health,
+// readiness, metrics), the chain's reads (blocks, subnets, neurons, accounts, orders), quotes
+// and the dev-only admin order endpoint. Handlers read the node's published View, an immutable
+// snapshot per block, so reads never wait on block production; what a block's reads share (the
+// encoded subnet list, the account index) is computed once per block. Errors are
+// application/problem+json with a stable code, and every client is rate limited per remote IP.
 package api
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dtaod/dtaod"
@@ -23,13 +23,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Chain is what the handlers need of a node.
+// Chain is what the handlers need of a node (*node.Node implements it).
 type Chain interface {
 	View() *node.View
 	Ready(ctx context.Context) error
 	Producer() bool
 	Submit(ctx context.Context, o *pools.Order) (int64, error)
 	OrderStatus(ctx context.Context, seq int64) (*store.OrderStatus, error)
+
+	// BlockHeader and PoolSnapshots read stored history (store.ErrNotFound when absent).
+	BlockHeader(ctx context.Context, h dtaod.Block) (*store.BlockHeader, error)
+	PoolSnapshots(ctx context.Context, h dtaod.Block) ([]store.PoolSnapshot, error)
+	// QuoteView is the market with the pending orders applied.
+	QuoteView(ctx context.Context) (*node.QuoteView, error)
+	// AccountNonce is an account's next signed-order nonce; OrderSignature how an order was signed.
+	AccountNonce(ctx context.Context, address string) (uint64, error)
+	OrderSignature(ctx context.Context, seq int64) (store.Submission, bool, error)
 }
 
 // Config configures the handler.
@@ -39,18 +48,42 @@ type Config struct {
 	// Gatherer serves /metrics; nil serves none.
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+
+	// RateLimit is each client's (remote IP's) sustained request rate per minute; 0 means the
+	// default, 100,000 (generous: a benchmark from one host is not throttled); negative
+	// disables rate limiting.
+	RateLimit int
+	// RateBurst is the bucket size, the most requests a client can make at once; 0 means
+	// RateLimit (a minute's worth).
+	RateBurst int
+	// TrustForwardedFor takes the client address from X-Forwarded-For (behind a trusted
+	// reverse proxy only: clients can set it).
+	TrustForwardedFor bool
 }
 
-// maxBody bounds request bodies.
-const maxBody = 64 << 10
+// DefaultRateLimit is Config.RateLimit's default, requests per minute per client.
+const DefaultRateLimit = 100_000
+
+// extraRoutes lets other files of the package register endpoints (signed orders, the OpenAPI
+// document) without editing New: each adds its routes in an init function.
+var extraRoutes []func(s *server, r chi.Router)
 
 // New returns the HTTP handler.
 func New(c Chain, cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{chain: c, cfg: cfg}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = cfg.RateLimit
+	}
+	s := &server{chain: c, cfg: cfg, headers: newHeaderCache(4096)}
 	r := chi.NewRouter()
+	if cfg.RateLimit > 0 {
+		r.Use(newRateLimiter(cfg.RateLimit, cfg.RateBurst, cfg.TrustForwardedFor, time.Now).middleware)
+	}
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -59,12 +92,21 @@ func New(c Chain, cfg Config) http.Handler {
 	if cfg.Gatherer != nil {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
+	r.Get("/v1/blocks", s.blocks)
 	r.Get("/v1/blocks/latest", s.latestBlock)
+	r.Get("/v1/blocks/{height}", s.block)
 	r.Get("/v1/subnets", s.subnets)
+	r.Get("/v1/subnets/{netuid}", s.subnet)
+	r.Get("/v1/subnets/{netuid}/neurons", s.neurons)
+	r.Get("/v1/accounts/{address}", s.account)
 	r.Get("/v1/orders/{seq}", s.order)
+	r.Post("/v1/quote", s.quote)
 	r.Post("/v1/admin/orders", s.adminOrder)
+	for _, add := range extraRoutes {
+		add(s, r)
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		problem(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.URL.Path)
+		notFound(w, "no such endpoint: "+r.URL.Path)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", r.Method+" is not allowed on "+r.URL.Path)
@@ -73,24 +115,10 @@ func New(c Chain, cfg Config) http.Handler {
 }
 
 type server struct {
-	chain Chain
-	cfg   Config
-}
-
-// problem writes an RFC 9457 problem document with our stable code.
-func problem(w http.ResponseWriter, status int, code, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"type":  "https://dtaod.dev/problems/" + strings.ToLower(strings.ReplaceAll(code, "_", "-")),
-		"title": http.StatusText(status), "status": status, "code": code, "detail": detail,
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	chain   Chain
+	cfg     Config
+	cache   atomic.Pointer[viewCache] // what the reads of the current block share
+	headers *headerCache              // stored block headers, which never change
 }
 
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -102,78 +130,4 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.chain.View()
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "block": v.Header.Height, "producer": s.chain.Producer()})
-}
-
-// blockJSON is a block header on the wire: amounts as strings of base units.
-type blockJSON struct {
-	Height        uint64 `json:"height"`
-	StateHash     string `json:"state_hash"`
-	ParentHash    string `json:"parent_hash"`
-	Emission      string `json:"emission"`
-	TotalIssuance string `json:"total_issuance"`
-	Orders        int    `json:"orders"`
-	ProducedAt    string `json:"produced_at,omitempty"`
-}
-
-func hexOf(h [32]byte) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, 64)
-	for i, c := range h {
-		b[2*i], b[2*i+1] = digits[c>>4], digits[c&15]
-	}
-	return string(b)
-}
-
-func u64s(v uint64) string { return strconv.FormatUint(v, 10) }
-
-func (s *server) latestBlock(w http.ResponseWriter, _ *http.Request) {
-	v := s.chain.View()
-	h := v.Header
-	out := blockJSON{Height: uint64(h.Height), StateHash: hexOf(v.Snapshot.Hash()), ParentHash: hexOf(h.ParentHash),
-		Emission: u64s(uint64(h.Emission)), TotalIssuance: u64s(uint64(v.Snapshot.Globals.TotalIssuance)), Orders: h.Orders}
-	if h.Height > 0 {
-		out.StateHash = hexOf(h.StateHash)
-		out.ProducedAt = h.ProducedAt.UTC().Format(time.RFC3339Nano)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// subnetJSON is one subnet on the wire.
-type subnetJSON struct {
-	NetUID              uint16 `json:"netuid"`
-	TAOIn               string `json:"tao_in"`
-	AlphaIn             string `json:"alpha_in"`
-	AlphaOut            string `json:"alpha_out"`
-	Price               string `json:"price"`
-	MovingPrice         string `json:"moving_price"`
-	Tempo               uint16 `json:"tempo"`
-	RegistrationAllowed bool   `json:"registration_allowed"`
-	OwnerColdkey        string `json:"owner_coldkey"`
-	OwnerHotkey         string `json:"owner_hotkey"`
-	TAOInEmission       string `json:"tao_in_emission"`
-	AlphaInEmission     string `json:"alpha_in_emission"`
-	AlphaOutEmission    string `json:"alpha_out_emission"`
-	Volume              string `json:"volume"`
-	Neurons             int    `json:"neurons"`
-}
-
-func (s *server) subnets(w http.ResponseWriter, _ *http.Request) {
-	v := s.chain.View()
-	neurons := map[dtaod.NetUID]int{}
-	for _, n := range v.Snapshot.Neurons {
-		neurons[n.NetUID]++
-	}
-	out := make([]subnetJSON, len(v.Snapshot.Subnets))
-	for i, r := range v.Snapshot.Subnets {
-		sub := pools.Subnet{TAOIn: r.TAOIn, AlphaIn: r.AlphaIn}
-		out[i] = subnetJSON{
-			NetUID: uint16(r.NetUID), TAOIn: u64s(uint64(r.TAOIn)), AlphaIn: u64s(uint64(r.AlphaIn)), AlphaOut: u64s(uint64(r.AlphaOut)),
-			Price: sub.Pool().SpotPrice().String(), MovingPrice: r.MovingPrice.String(), Tempo: r.Tempo,
-			RegistrationAllowed: r.RegistrationAllowed, OwnerColdkey: r.OwnerColdkey, OwnerHotkey: r.OwnerHotkey,
-			TAOInEmission: u64s(uint64(r.LastTAOInEmission)), AlphaInEmission: u64s(uint64(r.LastAlphaInEmission)),
-			AlphaOutEmission: u64s(uint64(r.LastAlphaOutEmission)), Volume: volume(r.VolumeHi, r.VolumeLo),
-			Neurons: neurons[r.NetUID],
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"block": v.Header.Height, "subnets": out})
 }

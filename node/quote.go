@@ -1,0 +1,130 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"weak"
+
+	"github.com/dtaod/dtaod"
+	"github.com/dtaod/dtaod/amm"
+	"github.com/dtaod/dtaod/pools"
+	"github.com/dtaod/dtaod/scenario"
+)
+
+// QuoteView is the market as the next order would meet it: the state after the last block this
+// node applied with the pending orders (the mempool, up to one block's worth, in arrival order)
+// applied on a copy. It holds only what a quote reads (every subnet's pool and the parameters)
+// and is immutable, so handlers share it without locks.
+type QuoteView struct {
+	Height  dtaod.Block // the last block applied; the pending orders come after it
+	Params  dtaod.Params
+	Pending int // pending orders applied (failed ones included: they change nothing)
+
+	netuids []dtaod.NetUID // sorted
+	pools   []amm.Pool     // pools[i] is netuids[i]'s
+}
+
+// Pool returns a subnet's pool; ok is false for root (no pool) and for an unknown subnet.
+func (q *QuoteView) Pool(n dtaod.NetUID) (amm.Pool, bool) {
+	i := sort.Search(len(q.netuids), func(i int) bool { return q.netuids[i] >= n })
+	if i < len(q.netuids) && q.netuids[i] == n {
+		return q.pools[i], true
+	}
+	return amm.Pool{}, false
+}
+
+// Exists reports whether n is root or a subnet.
+func (q *QuoteView) Exists(n dtaod.NetUID) bool {
+	if n == dtaod.Root {
+		return true
+	}
+	_, ok := q.Pool(n)
+	return ok
+}
+
+// quoteCache is one node's QuoteView and the private state it was computed on. The state is
+// only touched under mu; the published QuoteView never changes.
+type quoteCache struct {
+	mu      sync.Mutex
+	view    *View        // the block the state starts from
+	st      *pools.State // view's state with the orders up to lastSeq applied
+	count   int          // mempool depth when last built
+	lastSeq int64        // last pending order applied
+	applied int
+	out     *QuoteView
+}
+
+// quoteCaches holds each node's quoteCache without keeping the node alive (Node's fields are
+// node.go's; a cache keyed by a weak pointer needs none).
+var quoteCaches sync.Map // weak.Pointer[Node] -> *quoteCache
+
+func (n *Node) quoteCache() *quoteCache {
+	k := weak.Make(n)
+	if c, ok := quoteCaches.Load(k); ok {
+		return c.(*quoteCache)
+	}
+	c, loaded := quoteCaches.LoadOrStore(k, &quoteCache{})
+	if !loaded {
+		runtime.AddCleanup(n, func(k weak.Pointer[Node]) { quoteCaches.Delete(k) }, k)
+	}
+	return c.(*quoteCache)
+}
+
+// QuoteView returns the market with the mempool applied, for quotes. It is computed once per
+// block and mempool change: a call costs one mempool count while neither moved; when only new
+// orders arrived they are applied to the cached state, and a new block starts over from its
+// state.
+func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
+	v := n.View()
+	count, err := n.store.PendingCount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mempool: %w", err)
+	}
+	c := n.quoteCache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.out != nil && c.view == v && c.count == count {
+		return c.out, nil
+	}
+	if c.view != v || count < c.count || c.st == nil {
+		// A new block (or a mempool that shrank under the same block: another process's block
+		// not yet followed): start again from the block's state.
+		st, err := pools.FromSnapshot(v.Snapshot.Clone())
+		if err != nil {
+			return nil, fmt.Errorf("state at block %d: %w", v.Header.Height, err)
+		}
+		st.Height = v.Header.Height + 1 // the block the pending orders will be applied in
+		c.view, c.st, c.lastSeq, c.applied = v, st, 0, 0
+	}
+	if count > 0 {
+		orders, err := n.store.Pending(ctx, n.cfg.MaxOrders)
+		if err != nil {
+			c.view, c.st, c.out = nil, nil, nil // the state may be half-updated: rebuild next time
+			return nil, fmt.Errorf("mempool: %w", err)
+		}
+		params := v.Params
+		for i := range orders {
+			o := &orders[i]
+			if o.Seq <= c.lastSeq {
+				continue
+			}
+			c.lastSeq = o.Seq
+			c.applied++
+			ord, err := scenario.ParseOrder(o.Payload)
+			if err != nil {
+				continue // the block gives it a failed receipt; it changes nothing
+			}
+			_, _ = c.st.Apply(&params, &ord) // a failing order changes nothing
+		}
+	}
+	q := &QuoteView{Height: v.Header.Height, Params: v.Params, Pending: c.applied,
+		netuids: make([]dtaod.NetUID, len(c.st.Subnets)), pools: make([]amm.Pool, len(c.st.Subnets))}
+	for i, s := range c.st.Subnets {
+		q.netuids[i], q.pools[i] = s.NetUID, s.Pool()
+	}
+	c.count, c.out = count, q
+	return q, nil
+}
