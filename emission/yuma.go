@@ -21,6 +21,18 @@ type Auto struct {
 type yumaWork struct {
 	in  yuma.Input
 	out yuma.Output
+	// stored: in.Bonds holds the rows this subnet's last epoch stored in its neurons, so that
+	// rows still there can be promised unchanged to yuma.Epoch.
+	stored bool
+}
+
+// sameRow reports whether two rows are the same slice (same array and length). pools never
+// writes into a neuron's Weights or Bonds row in place: set_weights stores a new row, and the
+// epoch's bonds are written back here. So a row that is the same slice as at the previous
+// epoch holds the same entries, which lets yuma.Epoch skip comparing them (Input.WeightsUnchanged,
+// Input.BondsUnchanged).
+func sameRow(a, b []pools.Weight) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // NewAuto returns the engine's default consensus.
@@ -105,6 +117,7 @@ func (c *Auto) yuma(st *pools.State, p *dtaod.Params, s *pools.Subnet, w []Stake
 	}
 	n := len(s.Neurons)
 	in := &wk.in
+	same := len(in.StakeWeight) == n && wk.stored // the rows of the previous epoch are in in
 	in.Block = uint64(st.Height)
 	in.Tempo = s.Tempo
 	in.ActivityCutoff = p.ActivityCutoff
@@ -119,26 +132,39 @@ func (c *Auto) yuma(st *pools.State, p *dtaod.Params, s *pools.Subnet, w []Stake
 	in.ValidatorPermit = resize(in.ValidatorPermit, n)
 	in.Weights = resize(in.Weights, n)
 	in.Bonds = resize(in.Bonds, n)
+	wSame, bSame := same, same
 	for i := range s.Neurons {
 		nr := &s.Neurons[i]
 		in.StakeWeight[i] = yuma.StakeWeight(w[i].Alpha, w[i].RootStake, tw)
 		in.LastUpdate[i] = uint64(nr.LastUpdate)
 		in.BlockAtRegistration[i] = uint64(nr.RegisteredAt)
 		in.ValidatorPermit[i] = nr.ValidatorPermit
+		if same {
+			wSame = wSame && sameRow(in.Weights[i], nr.Weights)
+			bSame = bSame && sameRow(in.Bonds[i], nr.Bonds)
+		}
 		in.Weights[i] = nr.Weights
 		in.Bonds[i] = nr.Bonds
 	}
+	in.WeightsUnchanged, in.BondsUnchanged = wSame, bSame
 	out := &wk.out
+	// The epoch writes the bonds straight into the neurons' rows: each Output row is the
+	// neuron's row, also the input row (yuma.Epoch supports feeding its bonds back that way).
+	out.Bonds = resize(out.Bonds, n)
+	copy(out.Bonds, in.Bonds)
+	wk.stored = false
 	yuma.Epoch(in, out)
 	yuma.Split(out, a, inc, div)
 	for i := range s.Neurons {
 		nr := &s.Neurons[i]
 		nr.ValidatorPermit = out.ValidatorPermit[i]
-		nr.Bonds = append(nr.Bonds[:0], out.Bonds[i]...) // own copy: out's rows are reused
+		nr.Bonds = out.Bonds[i]
+		in.Bonds[i] = nr.Bonds
 		nr.Rank, nr.Trust, nr.Consensus = out.Rank[i], out.Trust[i], out.Consensus[i]
 		nr.Incentive, nr.Dividends, nr.ValidatorTrust = out.Incentive[i], out.Dividends[i], out.ValidatorTrust[i]
 		nr.PruningScore, nr.Active = out.PruningScores[i], out.Active[i]
 	}
+	wk.stored = true
 }
 
 func resize[T any](s []T, n int) []T {

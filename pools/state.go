@@ -21,8 +21,12 @@ type Neuron struct {
 	RegisteredAt    dtaod.Block
 	LastUpdate      dtaod.Block // block of its last weights (registration counts)
 	ValidatorPermit bool
-	Weights         []Weight // sparse, sorted by uid, max-upscaled to u16
-	Bonds           []Weight // sparse, sorted by uid
+	// Weights and Bonds are sparse rows sorted by uid (weights max-upscaled to u16). Never write
+	// into a Weights slice in place: set_weights stores a new slice, and the Yuma glue
+	// (emission/yuma.go) takes "the same slice as last epoch" to mean "unchanged" and reuses its
+	// cached normalised matrix. Bonds are written only by the epoch itself.
+	Weights []Weight
+	Bonds   []Weight
 
 	// The last epoch's results, as the chain stores them (u16 proportions), and its emission.
 	Rank, Trust, Consensus, Incentive, Dividends, ValidatorTrust, PruningScore uint16

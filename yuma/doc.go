@@ -22,6 +22,14 @@
 // the tests compose them into the chain's sequence and check Epoch against that and against a
 // literal transcription of the sparse Rust code.
 //
+// Epoch after epoch with one Output, the steady path (steady.go) reuses what only weights,
+// registrations and permits decide: the live rows and columns, the normalised weights (32 bits
+// each) and every column's order, with which the consensus median is one walk up the column.
+// It keeps the bonds it stores as a dense matrix for the next epoch, and runs the per-row work of
+// a column in kernels (kernels.go; AVX2 or AVX-512 on amd64) whose quotients by column sums are
+// exact multiplications by a 97-bit reciprocal (divq). It gives the general path's bits, which
+// the tests check against it on random epochs with weights, registrations and bonds changing.
+//
 // Not modelled: liquid alpha (the sigmoid bond EMA with transcendental functions; LiquidAlphaOn
 // defaults to false and the launch epoch takes the moving-average path) and the chain's later
 // changes (stake threshold, owner self-weight, last-tempo bond reset, Yuma 3).

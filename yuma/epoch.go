@@ -34,6 +34,11 @@ type workspace struct {
 	flat                   []WeightEntry // the bond rows being written, stride C
 	rs, cs                 int           // row stride of b, column stride of wT and dT
 	med                    medianScratch
+
+	topOrder []uint16 // the stakes' order at the last epoch (isTopKWarm)
+	steady   steady   // the cache of the steady path (steady.go)
+	noSteady bool     // tests: always take the general path
+	steadyN  int      // tests: epochs the steady path ran
 }
 
 func (ws *workspace) resize(n int) {
@@ -82,16 +87,12 @@ func Epoch(in *Input, out *Output) {
 	}
 
 	// == Stake: I64F64 normalisation, then truncated to I32F32 (vec_fixed64_to_fixed32).
-	copy(ws.stake64, in.StakeWeight)
-	InplaceNormalize64(ws.stake64)
 	stake := out.StakeFixed
-	for i, s := range ws.stake64 {
-		stake[i] = s.SaturatingToI32F32()
-	}
+	normalizeStake(in.StakeWeight, stake, ws.stake64)
 
 	// == Validator permits: new permits are the top-k stakes; this epoch uses the stored ones.
 	ws.topKeys = grow(ws.topKeys, n)
-	isTopK(stake, int(in.MaxAllowedValidators), out.ValidatorPermit, ws.sortIdx, ws.topKeys)
+	isTopKWarm(stake, int(in.MaxAllowedValidators), out.ValidatorPermit, ws.sortIdx, ws.topKeys, &ws.topOrder)
 
 	// == Active stake: stake of active, permitted validators (masks inactive and forbidden),
 	// renormalised.
@@ -103,6 +104,12 @@ func Epoch(in *Input, out *Output) {
 		active[i] = s
 	}
 	InplaceNormalize(active)
+
+	// Epochs whose weights, masks and permits are those of the previous epoch reuse its
+	// normalised weights, sorted columns and bonds (steady.go).
+	if !ws.noSteady && out.steadyEpoch(in, n) {
+		return
+	}
 
 	// == Weights: mask_rows_sparse (permits), mask_diag_sparse, vec_mask_sparse_matrix
 	// (outdated) while loading; then inplace_row_normalize_sparse.
@@ -149,15 +156,22 @@ func Epoch(in *Input, out *Output) {
 		dividends[i] = ws.divk[k]
 	}
 	InplaceNormalize(dividends)
+	out.finish(in, n)
+}
 
+// finish is the end of the epoch once ranks, trust and validator trust (in the workspace) and
+// consensus, incentive and dividends (in out) are known: the emission vectors, the stored u16
+// vectors, pruning scores and the bond rows not written yet.
+func (out *Output) finish(in *Input, n int) {
+	ws := &out.ws
 	out.emissionScores(n)
-	vtrust := ws.vtrust
+	ranks, vtrust := ws.ranks, ws.vtrust
 	for i := 0; i < n; i++ {
 		out.Rank[i] = prop16(ranks[i])
 		out.Trust[i] = prop16(ws.trust[i])
-		out.Consensus[i] = prop16(consensus[i])
-		out.Incentive[i] = prop16(incentive[i])
-		out.Dividends[i] = prop16(dividends[i])
+		out.Consensus[i] = prop16(out.ConsensusFixed[i])
+		out.Incentive[i] = prop16(out.IncentiveFixed[i])
+		out.Dividends[i] = prop16(out.DividendsFixed[i])
 		out.ValidatorTrust[i] = prop16(vtrust[i])
 	}
 	VecMaxUpscaleToU16(out.CombinedEmissionFixed, out.PruningScores)

@@ -89,3 +89,49 @@ func (rc recip) share(x fp.I32F32) fp.I32F32 {
 func intShare(rc recip, x fp.I32F32) fp.I32F32 {
 	return fp.I32F32(rc.quo(uint64(x)))
 }
+
+// divq computes floor(x * 2^32 / d) for a fixed divisor 1 <= d <= 2^32 and a share 0 <= x <= d
+// (or any x < 2^32) with one 64x64-bit multiplication, one plain product and an addition, where
+// recip needs a correction step. It is Granlund and Montgomery's division by invariant integers
+// (1994, theorem 4.2) for the numerator n = x * 2^32 < 2^64 (N = 64) and l = 32 >= log2 d:
+// with m = ceil(2^96 / d), m*d - 2^96 < d <= 2^32 = 2^l, so floor(n/d) = floor(m*n / 2^96) =
+// floor(m*x / 2^64). m has up to 97 bits, split as hi*2^64 + lo: floor(m*x / 2^64) =
+// x*hi + floor(x*lo / 2^64). The one x of 2^32 allowed, a share of d = 2^32, has m = 2^64 and the
+// exact quotient x. Every divisor of the steady path is a column sum of shares below 1.0 or of
+// u16 bonds, so at most 2^32.
+type divq struct{ lo, hi uint64 }
+
+// newDivq prepares the division by d <= 2^32; d = 0 gives a divq that returns 0 for every x (the
+// epoch divides by a zero column sum only zeros).
+func newDivq(d uint64) divq {
+	switch d {
+	case 0:
+		return divq{}
+	case 1:
+		return divq{0, 1 << 32} // m = 2^96
+	}
+	// One division: 2^64 = q*d + r, so 2^96/d = 2^32*q + 2^32*r/d, and m = 2^32*q + t with
+	// t = ceil(2^32*r / d) < 2^32. With q = (2^64 - r)/d, r*q / 2^32 = 2^32*r/d - r^2/(d*2^32)
+	// and 0 <= r^2/(d*2^32) < 1 (r < d <= 2^32), so e = floor(r*q / 2^32) is floor(2^32*r/d)
+	// or one less, which one product decides (e+1 <= 2^32 - 1 and d <= 2^32: no overflow), and
+	// another whether the quotient is exact.
+	q, r := bits.Div64(1, 0, d)
+	if r == 0 {
+		return divq{q << 32, q >> 32}
+	}
+	n := r << 32 // 2^32*r < 2^64
+	e := r * q >> 32
+	if (e+1)*d <= n {
+		e++
+	}
+	if e*d != n {
+		e++
+	}
+	return divq{q<<32 | e, q >> 32}
+}
+
+// of returns floor(x * 2^32 / d).
+func (q divq) of(x uint64) uint64 {
+	h, _ := bits.Mul64(x, q.lo)
+	return h + x*q.hi
+}

@@ -335,3 +335,65 @@ func VecMaxUpscaleToU16(v []fp.I32F32, out []uint16) {
 		}
 	}
 }
+
+// isTopKWarm is isTopK that starts from the order of the previous call (order, n UIDs; any other
+// length starts from UID order) and leaves this call's order there.
+func isTopKWarm(v []fp.I32F32, k int, out []bool, idx []int32, keys []uint64, order *[]uint16) {
+	n := len(v)
+	if n <= k || n > 1<<16 {
+		IsTopK(v, k, out, idx)
+		return
+	}
+	keys = keys[:n]
+	var all uint64
+	if o := *order; len(o) == n {
+		for p, i := range o {
+			x := v[i]
+			all |= uint64(x)
+			keys[p] = uint64(x)<<16 | uint64(i)
+		}
+	} else {
+		for i, x := range v {
+			all |= uint64(x)
+			keys[i] = uint64(x)<<16 | uint64(i)
+		}
+	}
+	if all >= 1<<47 {
+		IsTopK(v, k, out, idx)
+		*order = (*order)[:0]
+		return
+	}
+	sortKeys(keys)
+	o := grow(*order, n)
+	for p, key := range keys {
+		o[p] = uint16(key)
+	}
+	*order = o
+	for i := range out[:n] {
+		out[i] = true
+	}
+	for _, key := range keys[:n-k] {
+		out[key&(1<<16-1)] = false
+	}
+}
+
+// sortKeys sorts keys ascending. The epoch's stakes change little from one epoch to the next, so
+// the stake keys are usually sorted already or nearly: an insertion sort finishes those in about
+// n steps, and hands anything it cannot finish in 8n moves to slices.Sort. The keys are distinct
+// (their low bits are the index), so every sort gives the same order.
+func sortKeys(keys []uint64) {
+	moves := 0
+	for p := 1; p < len(keys); p++ {
+		x := keys[p]
+		q := p
+		for q > 0 && keys[q-1] > x {
+			keys[q] = keys[q-1]
+			q--
+		}
+		keys[q] = x
+		if moves += p - q; moves > 8*len(keys) {
+			slices.Sort(keys)
+			return
+		}
+	}
+}

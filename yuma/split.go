@@ -1,6 +1,10 @@
 package yuma
 
-import fp "github.com/dtaod/dtaod/fixedpoint"
+import (
+	"math/bits"
+
+	fp "github.com/dtaod/dtaod/fixedpoint"
+)
 
 // Split is the end of the chain's epoch(netuid, rao_emission): it turns the normalised emission
 // vectors of out into per-UID alpha amounts of the epoch's emission a. server[i] is the miner
@@ -17,11 +21,22 @@ func Split(out *Output, a uint64, server, validator []uint64) (dust uint64) {
 	amount := fp.I96F32FromU64(a)
 	paid := uint64(0)
 	for i, s := range out.ServerEmissionFixed {
-		server[i] = s.ToI96F32().SaturatingMul(amount).SaturatingToU64()
-		validator[i] = out.ValidatorEmissionFixed[i].ToI96F32().SaturatingMul(amount).SaturatingToU64()
+		server[i] = scaleAmount(s, a, amount)
+		validator[i] = scaleAmount(out.ValidatorEmissionFixed[i], a, amount)
 		paid += server[i] + validator[i]
 	}
 	return a - paid
+}
+
+// scaleAmount is I96F32(x).saturating_mul(I96F32(a)).saturating_to_num::<u64>(), amount being
+// I96F32(a). For 0 <= x <= 1.0 the product of the bits, x * a*2^32, shifted back by 32 is x*a
+// exactly, below 2^96: no rounding and no saturation, and its integer part is floor(x*a / 2^32).
+func scaleAmount(x fp.I32F32, a uint64, amount fp.I96F32) uint64 {
+	if unit(x) {
+		hi, lo := bits.Mul64(uint64(x), a)
+		return hi<<32 | lo>>32
+	}
+	return x.ToI96F32().SaturatingMul(amount).SaturatingToU64()
 }
 
 // CombinedEmission is the chain's Emission storage for the epoch: floor(I96F32(normalised

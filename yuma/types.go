@@ -49,6 +49,14 @@ type Input struct {
 	ValidatorPermit     []bool   // permits stored by the previous epoch
 	Weights             [][]WeightEntry
 	Bonds               [][]WeightEntry
+
+	// WeightsUnchanged and BondsUnchanged are optional promises by a caller that runs a subnet
+	// epoch after epoch with one Output, so that Epoch need not compare rows it has seen:
+	// WeightsUnchanged that every row of Weights holds the entries it held in the previous Epoch
+	// with the same Output, BondsUnchanged that every row of Bonds holds the entries of that
+	// Epoch's Output.Bonds. They change nothing in the results when true; when false the results
+	// are wrong. Without them Epoch compares the rows itself.
+	WeightsUnchanged, BondsUnchanged bool
 }
 
 // Output is what the epoch writes back and what the emission split needs. Epoch reuses its slices
@@ -122,6 +130,9 @@ func TaoWeight(raw uint64) fixedpoint.I96F32 {
 // arithmetic. With a 32-fractional-bit tao weight the product is exact.
 func StakeWeight(alpha, root uint64, taoWeight fixedpoint.I96F32) fixedpoint.I64F64 {
 	a := fixedpoint.I64F64SaturatingFromU64(alpha)
+	if root == 0 { // r * tw = 0
+		return a
+	}
 	r := fixedpoint.I64F64SaturatingFromU64(root)
 	return a.SaturatingAdd(r.SaturatingMul(taoWeight.SaturatingToI64F64()))
 }
