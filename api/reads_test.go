@@ -60,13 +60,13 @@ func TestReads(t *testing.T) {
 				}
 			}},
 			{"/v1/blocks/0", 404, "NOT_FOUND", "", nil},
-			{"/v1/blocks/" + strconv.Itoa(readBlocks+1), 404, "NOT_FOUND", "", nil},
+			{"/v1/blocks/" + strconv.Itoa(int(top)+1), 404, "NOT_FOUND", "", nil},
 			{"/v1/blocks/abc", 422, "VALIDATION_FAILED", "height", nil},
 			{"/v1/blocks/-1", 422, "VALIDATION_FAILED", "height", nil},
 			{"/v1/blocks/18446744073709551616", 422, "VALIDATION_FAILED", "height", nil},
 			{"/v1/blocks", 200, "", "", func(t *testing.T, m map[string]any) {
 				items := m["items"].([]any)
-				if len(items) != readBlocks || items[0].(map[string]any)["height"] != top || m["next_cursor"] != nil {
+				if len(items) != int(top) || items[0].(map[string]any)["height"] != top || m["next_cursor"] != nil {
 					t.Fatalf("blocks: %v", m)
 				}
 			}},
@@ -106,7 +106,7 @@ func TestReads(t *testing.T) {
 					}
 				}
 			}},
-			{"/v1/subnets/1?block=" + strconv.Itoa(readBlocks+1), 404, "NOT_FOUND", "", nil},
+			{"/v1/subnets/1?block=" + strconv.Itoa(int(top)+1), 404, "NOT_FOUND", "", nil},
 			{"/v1/subnets/1?block=0", 404, "NOT_FOUND", "", nil},
 			{"/v1/subnets/99?block=1", 404, "NOT_FOUND", "", nil},
 			{"/v1/subnets/1?block=abc", 422, "VALIDATION_FAILED", "block", nil},
