@@ -483,62 +483,34 @@ func limitFor(p *dtaod.Params, kind string, from, to market, same bool, in, m ui
 		_, next, err := amm.SellAlpha(mk.pool, dtaod.Alpha(y), 0)
 		return market{pool: next}, err == nil
 	}
+	// furthest shifts market mk against the order by the largest amount at which the order,
+	// placed by place on the shifted market, still delivers m, and returns the trade there.
+	furthest := func(mk market, hi uint64, shift func(market, uint64) (market, bool), place func(market) (market, market)) trade {
+		at := func(v uint64) (trade, bool) {
+			moved, ok := shift(mk, v)
+			if !ok {
+				return trade{}, false
+			}
+			return delivers(place(moved))
+		}
+		tr, _ := at(largest(hi, func(v uint64) bool { _, ok := at(v); return ok }))
+		return tr
+	}
+	itself := func(mk market) (market, market) { return mk, mk }
 	switch {
+	case (kind == "stake" || kind == "unstake") && from.root:
+		return one
 	case kind == "stake":
-		if from.root {
-			return one
-		}
-		x := largest(math.MaxUint64-uint64(from.pool.TAO), func(x uint64) bool {
-			mk, ok := buyShift(from, x)
-			if !ok {
-				return false
-			}
-			_, ok = delivers(mk, mk)
-			return ok
-		})
-		mk, _ := buyShift(from, x)
-		tr, _ := delivers(mk, mk)
-		return tr.leg.SpotAfter
+		return furthest(from, math.MaxUint64-uint64(from.pool.TAO), buyShift, itself).leg.SpotAfter
 	case kind == "unstake":
-		if from.root {
-			return one
-		}
-		y := largest(math.MaxUint64-uint64(from.pool.Alpha), func(y uint64) bool {
-			mk, ok := sellShift(from, y)
-			if !ok {
-				return false
-			}
-			_, ok = delivers(mk, mk)
-			return ok
-		})
-		mk, _ := sellShift(from, y)
-		tr, _ := delivers(mk, mk)
-		return plusUlp(tr.leg.SpotAfter)
+		return plusUlp(furthest(from, math.MaxUint64-uint64(from.pool.Alpha), sellShift, itself).leg.SpotAfter)
 	case same || from.root && to.root:
 		return one
 	case !from.root:
-		y := largest(math.MaxUint64-uint64(from.pool.Alpha), func(y uint64) bool {
-			mk, ok := sellShift(from, y)
-			if !ok {
-				return false
-			}
-			_, ok = delivers(mk, to)
-			return ok
-		})
-		mk, _ := sellShift(from, y)
-		tr, _ := delivers(mk, to)
+		tr := furthest(from, math.MaxUint64-uint64(from.pool.Alpha), sellShift, func(mk market) (market, market) { return mk, to })
 		return plusUlp(ratioPrice(tr.from, tr.to))
 	default: // from root into a subnet: the destination's price rising hurts
-		x := largest(math.MaxUint64-uint64(to.pool.TAO), func(x uint64) bool {
-			mk, ok := buyShift(to, x)
-			if !ok {
-				return false
-			}
-			_, ok = delivers(from, mk)
-			return ok
-		})
-		mk, _ := buyShift(to, x)
-		tr, _ := delivers(from, mk)
+		tr := furthest(to, math.MaxUint64-uint64(to.pool.TAO), buyShift, func(mk market) (market, market) { return from, mk })
 		return plusUlp(ratioPrice(tr.from, tr.to))
 	}
 }
