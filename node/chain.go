@@ -153,17 +153,15 @@ func (c *Chain) Apply(orders []store.Order, now time.Time) (*store.Block, error)
 		},
 		Changes: pools.Diff(c.snap, next),
 	}
-	inputOf := make(map[int]int, len(kept)) // order index -> input index
-	for in, i := range kept {
-		inputOf[i] = in
-	}
 	b.Orders = make([]store.IncludedOrder, len(orders))
+	in := 0 // the next input: kept orders are inputs in order
 	for i, o := range orders {
 		io := store.IncludedOrder{Order: o, Block: b.Header.Height, Index: i}
 		if err := c.bad[i]; err != nil {
 			io.Receipt = store.Receipt{Code: dtaod.ErrInvalidArgument.Code(), Message: "payload: " + err.Error()}
 		} else {
-			io.Receipt = receipt(&c.res.Outcomes[inputOf[i]])
+			io.Receipt = receipt(&c.res.Outcomes[in])
+			in++
 		}
 		b.Orders[i] = io
 	}
