@@ -151,38 +151,7 @@ func ledgerOrder(t *rapid.T, st *pools.State) *pools.Order {
 // (incentive, dividends, take, root dividends, owner cut) with registrations and weights.
 func TestPropLedgerReconcilesYuma(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		st := pools.NewState()
-		st.TotalIssuance = 5_000_000 * dtaod.RaoPerTAO
-		s := &pools.Subnet{NetUID: 1, TAOIn: dtaod.TAO(rapid.Uint64Range(1e10, 1e15).Draw(t, "tao")),
-			AlphaIn: dtaod.Alpha(rapid.Uint64Range(1e10, 1e15).Draw(t, "alpha")), MovingPrice: 100_000_000_000_000_000,
-			Tempo: uint16(rapid.IntRange(1, 6).Draw(t, "tempo")), RegistrationAllowed: true, MaxAllowedUIDs: 64,
-			MaxAllowedValidators: uint16(rapid.IntRange(1, 6).Draw(t, "max validators"))}
-		if rapid.Bool().Draw(t, "owner") {
-			s.OwnerColdkey, s.OwnerHotkey = "own", "own-hk"
-		}
-		st.AddSubnet(s)
-		nv, nm := rapid.IntRange(1, 5).Draw(t, "validators"), rapid.IntRange(1, 8).Draw(t, "miners")
-		for v := range nv {
-			hk := "v" + string(rune('0'+v))
-			nr := pools.Neuron{Hotkey: hk, Coldkey: "c" + hk, ValidatorPermit: true, LastUpdate: 1, Active: true}
-			for m := range nm {
-				if val := rapid.Uint16().Draw(t, "w"); val > 0 && rapid.Bool().Draw(t, "set") {
-					nr.Weights = append(nr.Weights, pools.Weight{UID: uint16(nv + m), Value: val})
-				}
-			}
-			s.Neurons = append(s.Neurons, nr)
-			if a := rapid.Uint64Range(0, 1e13).Draw(t, "stake"); a > 0 {
-				st.CreditStake(nr.Coldkey, hk, 1, a)
-				s.AlphaOut += dtaod.Alpha(a)
-			}
-			if r := rapid.Uint64Range(0, 1e14).Draw(t, "root"); r > 0 {
-				st.CreditStake("nom", hk, dtaod.Root, r)
-				st.RootTAO += dtaod.TAO(r)
-			}
-		}
-		for m := range nm {
-			s.Neurons = append(s.Neurons, pools.Neuron{Hotkey: "m" + string(rune('0'+m)), Coldkey: "k", Active: true})
-		}
+		st, nv := yumaNetwork(t, rapid.Bool().Draw(t, "owner"), 5, 8)
 		st.Free["rich"] = 10_000 * dtaod.RaoPerTAO
 		st.Seal()
 		e := New(st, dtaod.DefaultParams(), 0, nil)
