@@ -423,6 +423,7 @@ func (s *Snapshot) Clone() *Snapshot {
 		Pools:    cloneExact(s.Pools),
 		Shares:   cloneExact(s.Shares),
 		Neurons:  cloneExact(s.Neurons),
+		Params:   copyParams(s.Params),
 	}
 	for i := range c.Neurons {
 		c.Neurons[i].Weights = cloneExact(c.Neurons[i].Weights)

@@ -12,7 +12,7 @@ import (
 
 // Diff returns what turns prev into next, so a store writes only the rows a block changed:
 // rows of next that are new or differ go to the upsert slices, keys of prev missing from next to
-// the Delete slices, Globals only when changed. Every slice of the result is in key order, and
+// the Delete slices, Globals and Params only when changed. Every slice of the result is in key order, and
 // the rows are copies (they share no memory with next). Both snapshots must be sorted as
 // Snapshot returns them; Diff merges them in one pass, O(len(prev) + len(next)), and does not
 // check the order. Subnets are never deleted (no operation removes one), so a subnet missing
@@ -28,7 +28,27 @@ func Diff(prev, next *Snapshot) *Changes {
 	c.Pools, c.DeletePools = diffRows(prev.Pools, next.Pools, poolKey, cmpPoolKey, eqRow[PoolRow], copyRow[PoolRow])
 	c.Shares, c.DeleteShares = diffRows(prev.Shares, next.Shares, shareKey, cmpShareKey, eqRow[ShareRow], copyRow[ShareRow])
 	c.Neurons, c.DeleteNeurons = diffRows(prev.Neurons, next.Neurons, neuronKey, cmpNeuronKey, eqNeuronRow, copyNeuronRow)
+	if !paramsEqual(prev.Params, next.Params) {
+		c.Params = &ParamsChange{To: copyParams(next.Params)}
+	}
 	return c
+}
+
+// paramsEqual compares two Snapshot.Params values: both nil (the genesis params), or equal.
+func paramsEqual(a, b *dtaod.Params) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// copyParams copies a Snapshot.Params value, so snapshots and changes never share one.
+func copyParams(p *dtaod.Params) *dtaod.Params {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
 }
 
 // Empty reports whether c changes nothing: a block without effect (no orders, no emission)
@@ -36,7 +56,7 @@ func Diff(prev, next *Snapshot) *Changes {
 func (c *Changes) Empty() bool {
 	return c.Globals == nil && len(c.Subnets) == 0 && len(c.Balances) == 0 && len(c.DeleteBalances) == 0 &&
 		len(c.Pools) == 0 && len(c.DeletePools) == 0 && len(c.Shares) == 0 && len(c.DeleteShares) == 0 &&
-		len(c.Neurons) == 0 && len(c.DeleteNeurons) == 0
+		len(c.Neurons) == 0 && len(c.DeleteNeurons) == 0 && c.Params == nil
 }
 
 func cmpNetUID(a, b dtaod.NetUID) int { return cmp.Compare(a, b) }
@@ -128,6 +148,9 @@ func (s *Snapshot) Apply(c *Changes) error {
 	}
 	if c.Globals != nil {
 		s.Globals = *c.Globals
+	}
+	if c.Params != nil {
+		s.Params = copyParams(c.Params.To)
 	}
 	for _, commit := range commits {
 		commit()

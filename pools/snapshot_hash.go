@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash"
 
+	"github.com/dtaod/dtaod"
 	"github.com/holiman/uint256"
 )
 
@@ -32,15 +33,25 @@ const hashVersion = "dtaod-state-v1"
 //	          u64 RegisteredAt, u64 LastUpdate, bool ValidatorPermit, weights Weights,
 //	          weights Bonds, u16 Rank, u16 Trust, u16 Consensus, u16 Incentive, u16 Dividends,
 //	          u16 ValidatorTrust, u16 PruningScore, bool Active, u64 Emission
+//	only when Params is not nil: str("params"), u64 BlockEmission, u64 TotalSupply,
+//	          u8 Halving, u8 EmissionShare, u64 TAOWeight, u64 MovingPriceAlpha,
+//	          u64 MovingPriceHalvingBlocks, u64 OwnerCut, u64 StakingFee, u64 MinStake,
+//	          u64 MinPoolLiquidity, u16 DefaultTempo, u64 ValidatorTake, u8 Consensus,
+//	          u64 RegistrationBurn, u16 MaxAllowedUIDs, u16 MaxAllowedValidators,
+//	          u64 ImmunityPeriod, u64 ActivityCutoff, u64 WeightsRateLimit, u64 Kappa,
+//	          u64 BondsMovingAverage, u64 NetworkMinLock, u64 NetworkLockReductionInterval,
+//	          u16 SubnetLimit
 //
-// where u16/u32/u64 are big-endian unsigned integers of that width, u256 is 32 big-endian
+// where u8/u16/u32/u64 are big-endian unsigned integers of that width, u256 is 32 big-endian
 // bytes, bool is one byte 0 or 1, str is u32 byte length then the bytes, and weights is u32
 // count then per entry u16 UID, u16 Value. samePool is 1 when the share row has the NetUID and
 // Hotkey of the share row before it, and then those two are left out: a pool's key is written
 // once for all its shares, which takes a third off the bytes hashed (and so the time) for 48-
 // character addresses. Rows are hashed in slice order, which for a valid snapshot is key order;
 // nil and empty slices encode alike. The prefixes, counts and flags make the encoding
-// injective: no two different snapshots share one.
+// injective: no two different snapshots share one. The params section comes last so that a
+// snapshot without params (the genesis params, the common case) encodes exactly as version 1
+// always did: the counts say where the neurons end, and anything after them is the params.
 func (s *Snapshot) Hash() [32]byte {
 	e := encoder{h: sha256.New(), b: make([]byte, 0, encBufSize+512)}
 	e.str(hashVersion)
@@ -141,6 +152,10 @@ func (s *Snapshot) Hash() [32]byte {
 		e.flush()
 	}
 
+	if p := s.Params; p != nil {
+		e.params(p)
+	}
+
 	e.h.Write(e.b)
 	var sum [32]byte
 	e.h.Sum(sum[:0])
@@ -188,6 +203,38 @@ func (e *encoder) u256(v *uint256.Int) {
 	e.u64(v[1])
 	e.u64(v[0])
 }
+
+// params writes the params section of the encoding (see Hash), every field in declaration order.
+func (e *encoder) params(p *dtaod.Params) {
+	e.str("params")
+	e.u64(uint64(p.BlockEmission))
+	e.u64(uint64(p.TotalSupply))
+	e.u8(uint8(p.Halving))
+	e.u8(uint8(p.EmissionShare))
+	e.u64(uint64(p.TAOWeight))
+	e.u64(uint64(p.MovingPriceAlpha))
+	e.u64(p.MovingPriceHalvingBlocks)
+	e.u64(uint64(p.OwnerCut))
+	e.u64(uint64(p.StakingFee))
+	e.u64(uint64(p.MinStake))
+	e.u64(uint64(p.MinPoolLiquidity))
+	e.u16(p.DefaultTempo)
+	e.u64(uint64(p.ValidatorTake))
+	e.u8(uint8(p.Consensus))
+	e.u64(uint64(p.RegistrationBurn))
+	e.u16(p.MaxAllowedUIDs)
+	e.u16(p.MaxAllowedValidators)
+	e.u64(p.ImmunityPeriod)
+	e.u64(p.ActivityCutoff)
+	e.u64(p.WeightsRateLimit)
+	e.u64(uint64(p.Kappa))
+	e.u64(uint64(p.BondsMovingAverage))
+	e.u64(uint64(p.NetworkMinLock))
+	e.u64(p.NetworkLockReductionInterval)
+	e.u16(p.SubnetLimit)
+}
+
+func (e *encoder) u8(v uint8) { e.b = append(e.b, v) }
 
 func (e *encoder) weights(w []Weight) {
 	e.u32(uint32(len(w)))

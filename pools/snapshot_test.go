@@ -236,6 +236,9 @@ func refEncoding(s *Snapshot) []byte {
 		w(r.NetUID, r.UID, r.Hotkey, r.Coldkey, r.RegisteredAt, r.LastUpdate, r.ValidatorPermit, r.Weights, r.Bonds,
 			r.Rank, r.Trust, r.Consensus, r.Incentive, r.Dividends, r.ValidatorTrust, r.PruningScore, r.Active, r.Emission)
 	}
+	if s.Params != nil {
+		w("params", *s.Params) // binary.Write writes a struct's fields in order, without padding
+	}
 	return b.Bytes()
 }
 
@@ -244,6 +247,7 @@ func TestSnapshotHashMatchesItsDocumentation(t *testing.T) {
 		"empty":    {},
 		"fixture":  snapFixture().Snapshot(),
 		"10k rows": snapBenchState(8, 1000, 10_000, 4).Snapshot(), // many buffer flushes
+		"params":   snapWithParams(snapFixture().Snapshot(), dtaod.DefaultParams()),
 	} {
 		if got, want := s.Hash(), sha256.Sum256(refEncoding(s)); got != want {
 			t.Errorf("%s: Hash %x, documented encoding hashes to %x", name, got, want)

@@ -16,6 +16,15 @@ type Snapshot struct {
 	Pools    []PoolRow    // by (NetUID, Hotkey)
 	Shares   []ShareRow   // by (NetUID, Hotkey, Coldkey)
 	Neurons  []NeuronRow  // by (NetUID, UID)
+
+	// Params are the chain parameters in effect when they differ from the genesis params (an
+	// admin set_params changed them); nil means the genesis params. State holds no params (the
+	// engine does), so State.Snapshot leaves this nil and the live node fills it. Recording only
+	// a difference keeps every state hash of a chain whose params never changed, genesis's
+	// included, what it was before params were part of the state; a chain that did change them
+	// hashes them, so a restart resumes with them and a follower that missed the change fails
+	// the block's hash. FromSnapshot ignores it.
+	Params *dtaod.Params
 }
 
 // Globals is the state that belongs to no subnet or account.
@@ -117,6 +126,14 @@ type Changes struct {
 	DeleteShares   []ShareKey
 	Neurons        []NeuronRow
 	DeleteNeurons  []NeuronKey
+	Params         *ParamsChange // nil when unchanged
+}
+
+// ParamsChange is a change of Snapshot.Params: To is the new value, nil when the params went
+// back to the genesis params. It is a struct so that "unchanged" (a nil *ParamsChange) and
+// "back to genesis" (To nil) are different things.
+type ParamsChange struct {
+	To *dtaod.Params
 }
 
 // PoolKey names a share pool.

@@ -120,6 +120,9 @@ func (s *Store) prepare(h int64, b *store.Block) (*writes, error) {
 		if ch.Globals != nil {
 			w.state.Queue(updateGlobals, globalsArgs(ch.Globals)...)
 		}
+		if ch.Params != nil {
+			w.state.Queue(updateParams, paramsArg(ch.Params.To))
+		}
 	}
 	return w, nil
 }

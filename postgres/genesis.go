@@ -29,8 +29,9 @@ func (s *Store) InitGenesis(ctx context.Context, g *store.Genesis, st *pools.Sna
 	}
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO state_globals (head_height, head_hash, height, total_issuance, root_tao,
-		burn_shortfall, unnamed_root, network_last_lock, network_last_lock_block, tao_offset)
-		VALUES (0, $9, $1, $2, $3, $4, $5, $6, $7, $8::numeric)`, append(globalsArgs(&st.Globals), g.StateHash[:])...)
+		burn_shortfall, unnamed_root, network_last_lock, network_last_lock_block, tao_offset, params)
+		VALUES (0, $9, $1, $2, $3, $4, $5, $6, $7, $8::numeric, $10::json)`,
+		append(globalsArgs(&st.Globals), g.StateHash[:], paramsArg(st.Params))...)
 	stateBatch(b, &pools.Changes{Subnets: st.Subnets, Balances: st.Balances, Pools: st.Pools,
 		Shares: st.Shares, Neurons: st.Neurons})
 

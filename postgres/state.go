@@ -9,6 +9,7 @@ import (
 
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/pools"
+	"github.com/dtaod/dtaod/scenario"
 )
 
 // Writing and reading the current-state tables. Upserts send each column as one array and
@@ -60,6 +61,18 @@ const (
 		burn_shortfall = $4, unnamed_root = $5, network_last_lock = $6, network_last_lock_block = $7,
 		tao_offset = $8::numeric`
 )
+
+// updateParams writes pools.Snapshot.Params: the params object, or NULL for the genesis params.
+const updateParams = `UPDATE state_globals SET params = $1::json`
+
+// paramsArg is the params column's value: every parameter as scenario.FormatParams writes it,
+// or NULL (nil) for the genesis params.
+func paramsArg(p *dtaod.Params) any {
+	if p == nil {
+		return nil
+	}
+	return string(scenario.FormatParams(*p))
+}
 
 func globalsArgs(g *pools.Globals) []any {
 	return []any{bigint(g.Height), bigint(g.TotalIssuance), bigint(g.RootTAO), bigint(g.BurnShortfall),
@@ -213,11 +226,19 @@ func readState(ctx context.Context, tx pgx.Tx) (*pools.Snapshot, error) {
 	g := &st.Globals
 	var h, ti, rt, bs, ur, nll, nllb uint64
 	offset := intNum()
+	var params []byte
 	err := tx.QueryRow(ctx, `SELECT height, total_issuance, root_tao, burn_shortfall, unnamed_root,
-		network_last_lock, network_last_lock_block, tao_offset FROM state_globals`).
-		Scan(&h, &ti, &rt, &bs, &ur, &nll, &nllb, &offset)
+		network_last_lock, network_last_lock_block, tao_offset, params FROM state_globals`).
+		Scan(&h, &ti, &rt, &bs, &ur, &nll, &nllb, &offset, &params)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read globals: %w", err)
+	}
+	if params != nil {
+		p, err := scenario.ParseParams(params)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: read globals: params: %w: %v", pools.ErrBadSnapshot, err)
+		}
+		st.Params = &p
 	}
 	g.Height, g.TotalIssuance, g.RootTAO, g.BurnShortfall = dtaod.Block(h), dtaod.TAO(ti), dtaod.TAO(rt), dtaod.TAO(bs)
 	g.UnnamedRoot, g.NetworkLastLock, g.NetworkLastLockBlock = dtaod.TAO(ur), dtaod.TAO(nll), dtaod.Block(nllb)
