@@ -6,6 +6,7 @@
 package node
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/backtest"
 	"github.com/dtaod/dtaod/engine"
+	"github.com/dtaod/dtaod/keys"
 	"github.com/dtaod/dtaod/pools"
 	"github.com/dtaod/dtaod/scenario"
 	"github.com/dtaod/dtaod/store"
@@ -30,6 +32,10 @@ type Genesis struct {
 	ChainID  string
 	Scenario *scenario.Scenario
 	Hash     [32]byte // of the starting state
+	// Dev is set for the embedded dev genesis (DevGenesis, byte for byte): its accounts' keys
+	// are public (keys.DevKey), so minting to them harms nobody, and only such a chain has a
+	// faucet (POST /v1/admin/faucet).
+	Dev bool
 }
 
 // ParseGenesis validates a genesis document (a scenario file: params, state and start_block are
@@ -39,7 +45,7 @@ func ParseGenesis(doc []byte, chainID string) (*Genesis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
-	g := &Genesis{Doc: doc, ChainID: chainID, Scenario: sc}
+	g := &Genesis{Doc: doc, ChainID: chainID, Scenario: sc, Dev: bytes.Equal(doc, devGenesis)}
 	st, err := g.State()
 	if err != nil {
 		return nil, err
@@ -87,7 +93,8 @@ func NewChain(g *Genesis) (*Chain, error) {
 }
 
 // RestoreChain starts a chain from stored state rows (a restart), which must hash to want (the
-// head's state hash, or genesis's before block 1).
+// head's state hash, or genesis's before block 1). The engine resumes with the params the rows
+// record (snap.Params, set when a set_params entry changed them), else the genesis params.
 func RestoreChain(g *Genesis, snap *pools.Snapshot, want [32]byte) (*Chain, error) {
 	if h := snap.Hash(); h != want {
 		return nil, fmt.Errorf("%w: stored state at height %d hashes to %x, its block says %x", ErrInvariant, snap.Globals.Height, h[:8], want[:8])
@@ -100,7 +107,11 @@ func RestoreChain(g *Genesis, snap *pools.Snapshot, want [32]byte) (*Chain, erro
 }
 
 func newChain(g *Genesis, st *pools.State, snap *pools.Snapshot) *Chain {
-	e := engine.New(st, g.Scenario.Params, st.Height, nil)
+	params := g.Scenario.Params
+	if snap.Params != nil {
+		params = *snap.Params
+	}
+	e := engine.New(st, params, st.Height, nil)
 	e.Journal(true)
 	e.KeepBonds(false)
 	return &Chain{gen: g, eng: e, snap: snap, hash: snap.Hash()}
@@ -121,6 +132,10 @@ func (c *Chain) Params() dtaod.Params { return c.eng.Params }
 
 // Apply applies the next block with the given orders (in that order) and returns what the store
 // must write. An order whose payload does not parse gets a failed receipt, never a stuck chain.
+// A set_params entry (scenario.FormatParamsChange) is a parameter change applied at its
+// position in the block (orders after it see the new params) with an ok receipt; the params
+// then in effect are part of the state rows (pools.Snapshot.Params) whenever they differ from
+// the genesis params, so they are hashed, stored and restored.
 // Any error is ErrInvariant-wrapped or an engine failure: the chain is then unusable and must be
 // restored from the store.
 func (c *Chain) Apply(orders []store.Order, now time.Time) (*store.Block, error) {
@@ -131,6 +146,15 @@ func (c *Chain) Apply(orders []store.Order, now time.Time) (*store.Block, error)
 	for i, o := range orders {
 		var err error
 		c.orders[i], err = scenario.ParseOrder(o.Payload)
+		if err != nil && scenario.IsParamsChange(o.Payload) {
+			q := new(dtaod.ParamsPatch) // rare: an allocation per change is nothing
+			if *q, err = scenario.ParseParamsChange(o.Payload); err == nil {
+				kept = append(kept, i)
+				c.inputs = append(c.inputs, engine.Input{Params: q})
+			}
+			c.bad = append(c.bad, err)
+			continue
+		}
 		c.bad = append(c.bad, err)
 		if err == nil {
 			kept = append(kept, i)
@@ -145,6 +169,7 @@ func (c *Chain) Apply(orders []store.Order, now time.Time) (*store.Block, error)
 		return nil, fmt.Errorf("%w: block %d: %v", ErrInvariant, c.res.Block, err)
 	}
 	next := st.Snapshot()
+	next.Params = c.changedParams()
 	b := &store.Block{
 		Header: store.BlockHeader{
 			Height: c.res.Block, ParentHash: c.hash, StateHash: next.Hash(),
@@ -186,6 +211,16 @@ func (c *Chain) Apply(orders []store.Order, now time.Time) (*store.Block, error)
 	return b, nil
 }
 
+// changedParams is the params in effect when they differ from the genesis params, for the state
+// rows; nil (the genesis params) otherwise.
+func (c *Chain) changedParams() *dtaod.Params {
+	if c.eng.Params == c.gen.Scenario.Params {
+		return nil
+	}
+	p := c.eng.Params
+	return &p
+}
+
 func receipt(o *engine.Outcome) store.Receipt {
 	r := store.Receipt{OK: o.Err == nil, PriceBefore: o.PriceBefore, PriceAfter: o.PriceAfter}
 	if o.Err != nil {
@@ -202,3 +237,8 @@ var devGenesis []byte
 // DevGenesis is the embedded development genesis (devgenesis.yaml): eight subnets, funded dev
 // accounts and neurons, so `dtaod serve` runs with no setup.
 func DevGenesis() []byte { return append([]byte(nil), devGenesis...) }
+
+// DevAccount is the address of a funded dev-genesis account (alice, bob, charlie, dave):
+// keys.DevKey(name).Address(), the SS58 address devgenesis.yaml funds, so tests, the CLI and
+// the dev chain agree on who alice is and anyone can sign her orders with keys.DevKey.
+func DevAccount(name string) string { return keys.DevKey(name).Address() }

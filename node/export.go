@@ -9,8 +9,10 @@ import (
 	"github.com/dtaod/dtaod/store"
 )
 
-// Export writes the store's current state as a scenario file with the genesis parameters, so a
-// live chain's state can be backtested (see scenario.Export for what the contract folds).
+// Export writes the store's current state as a scenario file with the parameters in effect (the
+// genesis parameters, or those a set_params changed them to, as the state rows record), so a
+// live chain's state can be backtested from where it is (see scenario.Export for what the
+// contract folds).
 func Export(ctx context.Context, st store.Store) ([]byte, error) {
 	sg, err := st.Genesis(ctx)
 	if err != nil {
@@ -28,5 +30,9 @@ func Export(ctx context.Context, st store.Store) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scenario.Export(s, gen.Scenario.Params, sg.ChainID+"-at-"+fmt.Sprint(snap.Globals.Height)), nil
+	params := gen.Scenario.Params
+	if snap.Params != nil {
+		params = *snap.Params
+	}
+	return scenario.Export(s, params, sg.ChainID+"-at-"+fmt.Sprint(snap.Globals.Height)), nil
 }

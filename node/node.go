@@ -49,6 +49,8 @@ type View struct {
 	Header   store.BlockHeader // zero Height: genesis
 	Snapshot *pools.Snapshot
 	Params   dtaod.Params
+
+	next chan struct{} // closed when the node publishes the view after this one
 }
 
 // Node runs the live chain on a store: as producer while it holds the store's producer lease,
@@ -67,6 +69,9 @@ type Node struct {
 
 	mu      sync.Mutex
 	stopped error // why block production stopped, if it did
+
+	quotes quoteCache  // the market with the mempool applied (quote.go)
+	signed signedState // signed-order admission (admit.go)
 }
 
 // Open prepares a node: it stores the genesis if the store has none (or checks it is the same),
@@ -115,7 +120,10 @@ func (n *Node) restore(ctx context.Context) error {
 }
 
 func (n *Node) publish(h store.BlockHeader) {
-	n.view.Store(&View{Header: h, Snapshot: n.chain.Snapshot(), Params: n.chain.Params()})
+	v := &View{Header: h, Snapshot: n.chain.Snapshot(), Params: n.chain.Params(), next: make(chan struct{})}
+	if old := n.view.Swap(v); old != nil {
+		close(old.next) // wakes WaitBlock
+	}
 	if m := n.cfg.Metrics; m != nil {
 		m.Height.Set(float64(n.chain.Height()))
 	}
@@ -323,8 +331,8 @@ func BlockRows(b *store.Block) int {
 	if c != nil {
 		rows += len(c.Subnets) + len(c.Balances) + len(c.DeleteBalances) + len(c.Pools) + len(c.DeletePools) +
 			len(c.Shares) + len(c.DeleteShares) + len(c.Neurons) + len(c.DeleteNeurons)
-		if c.Globals != nil {
-			rows++
+		if c.Globals != nil || c.Params != nil {
+			rows++ // one state_globals row holds both
 		}
 	}
 	return rows

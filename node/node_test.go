@@ -51,12 +51,12 @@ func startNode(t *testing.T, st store.Store, g *Genesis) (*Node, context.CancelF
 }
 
 var orders = []pools.Order{
-	{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "val1-hk", NetUID: 1, Amount: 100 * dtaod.RaoPerTAO},
-	{Kind: pools.AddStake, Coldkey: "bob", Hotkey: "val2-hk", NetUID: 3, Amount: 10 * dtaod.RaoPerTAO},
+	{Kind: pools.AddStake, Coldkey: DevAccount("alice"), Hotkey: "val1-hk", NetUID: 1, Amount: 100 * dtaod.RaoPerTAO},
+	{Kind: pools.AddStake, Coldkey: DevAccount("bob"), Hotkey: "val2-hk", NetUID: 3, Amount: 10 * dtaod.RaoPerTAO},
 	{Kind: pools.RemoveStake, Coldkey: "val1", Hotkey: "val1-hk", NetUID: 2, Amount: 1000 * dtaod.RaoPerTAO},
-	{Kind: pools.AddStake, Coldkey: "dave", Hotkey: "val1-hk", NetUID: 1, Amount: 1e15}, // INSUFFICIENT_BALANCE
+	{Kind: pools.AddStake, Coldkey: DevAccount("dave"), Hotkey: "val1-hk", NetUID: 1, Amount: 1e15}, // INSUFFICIENT_BALANCE
 	{Kind: pools.MoveStake, Coldkey: "val2", FromHotkey: "val2-hk", ToHotkey: "val3-hk", FromNetUID: 4, ToNetUID: 5, Amount: 500 * dtaod.RaoPerTAO},
-	{Kind: pools.RegisterNeuron, Coldkey: "charlie", Hotkey: "charlie-hk", NetUID: 6},
+	{Kind: pools.RegisterNeuron, Coldkey: DevAccount("charlie"), Hotkey: "charlie-hk", NetUID: 6},
 }
 
 // backend opens stores on one database: each call a new store object, as another process would

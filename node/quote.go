@@ -3,10 +3,8 @@ package node
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sort"
 	"sync"
-	"weak"
 
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/amm"
@@ -51,26 +49,11 @@ type quoteCache struct {
 	mu      sync.Mutex
 	view    *View        // the block the state starts from
 	st      *pools.State // view's state with the orders up to lastSeq applied
+	params  dtaod.Params // view's params with the sudo changes up to lastSeq applied
 	count   int          // mempool depth when last built
 	lastSeq int64        // last pending order applied
 	applied int
 	out     *QuoteView
-}
-
-// quoteCaches holds each node's quoteCache without keeping the node alive (Node's fields are
-// node.go's; a cache keyed by a weak pointer needs none).
-var quoteCaches sync.Map // weak.Pointer[Node] -> *quoteCache
-
-func (n *Node) quoteCache() *quoteCache {
-	k := weak.Make(n)
-	if c, ok := quoteCaches.Load(k); ok {
-		return c.(*quoteCache)
-	}
-	c, loaded := quoteCaches.LoadOrStore(k, &quoteCache{})
-	if !loaded {
-		runtime.AddCleanup(n, func(k weak.Pointer[Node]) { quoteCaches.Delete(k) }, k)
-	}
-	return c.(*quoteCache)
 }
 
 // QuoteView returns the market with the mempool applied, for quotes. It is computed once per
@@ -83,7 +66,7 @@ func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mempool: %w", err)
 	}
-	c := n.quoteCache()
+	c := &n.quotes
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.out != nil && c.view == v && c.count == count {
@@ -97,7 +80,7 @@ func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 			return nil, fmt.Errorf("state at block %d: %w", v.Header.Height, err)
 		}
 		st.Height = v.Header.Height + 1 // the block the pending orders will be applied in
-		c.view, c.st, c.lastSeq, c.applied = v, st, 0, 0
+		c.view, c.st, c.params, c.lastSeq, c.applied = v, st, v.Params, 0, 0
 	}
 	if count > 0 {
 		orders, err := n.store.Pending(ctx, n.cfg.MaxOrders)
@@ -105,7 +88,6 @@ func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 			c.view, c.st, c.out = nil, nil, nil // the state may be half-updated: rebuild next time
 			return nil, fmt.Errorf("mempool: %w", err)
 		}
-		params := v.Params
 		for i := range orders {
 			o := &orders[i]
 			if o.Seq <= c.lastSeq {
@@ -115,12 +97,19 @@ func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 			c.applied++
 			ord, err := scenario.ParseOrder(o.Payload)
 			if err != nil {
-				continue // the block gives it a failed receipt; it changes nothing
+				// A pending sudo change applies from its position on, as the block will apply it
+				// (Chain.Apply); anything else unreadable gets a failed receipt and changes nothing.
+				if scenario.IsParamsChange(o.Payload) {
+					if q, err := scenario.ParseParamsChange(o.Payload); err == nil {
+						c.params = q.Apply(c.params)
+					}
+				}
+				continue
 			}
-			_, _ = c.st.Apply(&params, &ord) // a failing order changes nothing
+			_, _ = c.st.Apply(&c.params, &ord) // a failing order changes nothing
 		}
 	}
-	q := &QuoteView{Height: v.Header.Height, Params: v.Params, Pending: c.applied,
+	q := &QuoteView{Height: v.Header.Height, Params: c.params, Pending: c.applied,
 		netuids: make([]dtaod.NetUID, len(c.st.Subnets)), pools: make([]amm.Pool, len(c.st.Subnets))}
 	for i, s := range c.st.Subnets {
 		q.netuids[i], q.pools[i] = s.NetUID, s.Pool()

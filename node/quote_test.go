@@ -50,19 +50,28 @@ func TestQuoteView(t *testing.T) {
 		}
 		_, _ = ref.Apply(&params, &o)
 	}
-	submit(pools.Order{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "val1-hk", NetUID: 1, Amount: 1000 * dtaod.RaoPerTAO})
-	submit(pools.Order{Kind: pools.AddStake, Coldkey: "dave", Hotkey: "val1-hk", NetUID: 2, Amount: 1e18}) // fails
+	submit(pools.Order{Kind: pools.AddStake, Coldkey: DevAccount("alice"), Hotkey: "val1-hk", NetUID: 1, Amount: 1000 * dtaod.RaoPerTAO})
+	submit(pools.Order{Kind: pools.AddStake, Coldkey: DevAccount("dave"), Hotkey: "val1-hk", NetUID: 2, Amount: 1e18}) // fails
 	q1, err := n.QuoteView(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A pending sudo change applies to the orders after it, as the block will apply it.
+	fee := dtaod.TAO(123_456_789)
+	if _, err := n.SubmitParams(ctx, &dtaod.ParamsPatch{StakingFee: &fee}); err != nil {
+		t.Fatal(err)
+	}
+	params.StakingFee = fee
 	submit(pools.Order{Kind: pools.RemoveStake, Coldkey: "val1", Hotkey: "val1-hk", NetUID: 1, Amount: 500 * dtaod.RaoPerTAO})
 	q2, err := n.QuoteView(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q1.Pending != 2 || q2.Pending != 3 || q1 == q2 {
+	if q1.Pending != 2 || q2.Pending != 4 || q1 == q2 {
 		t.Fatalf("pending %d then %d", q1.Pending, q2.Pending)
+	}
+	if q1.Params.StakingFee == fee || q2.Params.StakingFee != fee {
+		t.Fatalf("staking fee %d then %d, want the pending change %d after it", q1.Params.StakingFee, q2.Params.StakingFee, fee)
 	}
 	for _, s := range ref.Subnets {
 		if p, _ := q2.Pool(s.NetUID); p != s.Pool() {

@@ -11,6 +11,7 @@ import (
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/backtest"
 	"github.com/dtaod/dtaod/engine"
+	"github.com/dtaod/dtaod/keys"
 	"github.com/dtaod/dtaod/pools"
 	"github.com/dtaod/dtaod/scenario"
 )
@@ -80,15 +81,16 @@ func basicLive(t *testing.T) (*pools.State, dtaod.Params) {
 
 func devLive(t *testing.T) (*pools.State, dtaod.Params) {
 	const tao = dtaod.RaoPerTAO
+	dev := func(name string) string { return keys.DevKey(name).Address() } // the dev genesis's accounts
 	orders := map[int][]pools.Order{
-		3:   {{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "val1-hk", NetUID: 1, Amount: 1000 * tao}},
-		4:   {{Kind: pools.AddStake, Coldkey: "bob", Hotkey: "val2-hk", NetUID: 0, Amount: 500 * tao}},
-		150: {{Kind: pools.RemoveStake, Coldkey: "alice", Hotkey: "val1-hk", NetUID: 1, Amount: 100 * tao}},
+		3:   {{Kind: pools.AddStake, Coldkey: dev("alice"), Hotkey: "val1-hk", NetUID: 1, Amount: 1000 * tao}},
+		4:   {{Kind: pools.AddStake, Coldkey: dev("bob"), Hotkey: "val2-hk", NetUID: 0, Amount: 500 * tao}},
+		150: {{Kind: pools.RemoveStake, Coldkey: dev("alice"), Hotkey: "val1-hk", NetUID: 1, Amount: 100 * tao}},
 		160: {{Kind: pools.SetWeights, Hotkey: "val1-hk", NetUID: 1, Weights: []pools.Weight{{UID: 4, Value: 1}, {UID: 10, Value: 3}, {UID: 11, Value: 2}}}},
 	}
 	// Four more miners on subnet 1 take uids 8..11, so weights rows have two-digit uids.
 	for i, hk := range []string{"m5", "m6", "m7", "m8"} {
-		orders[10+i] = []pools.Order{{Kind: pools.RegisterNeuron, Coldkey: "charlie", Hotkey: hk, NetUID: 1}}
+		orders[10+i] = []pools.Order{{Kind: pools.RegisterNeuron, Coldkey: dev("charlie"), Hotkey: hk, NetUID: 1}}
 	}
 	return liveState(t, "../node/devgenesis.yaml", true, 300, orders)
 }

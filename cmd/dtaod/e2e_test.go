@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dtaod/dtaod/node"
 	"github.com/dtaod/dtaod/postgres/pgtest"
 )
 
@@ -148,8 +149,8 @@ func TestEndToEndKillAndReplay(t *testing.T) {
 					return
 				default:
 				}
-				body := fmt.Sprintf(`{"type":"add_stake","coldkey":"alice","hotkey":"val%d-hk","netuid":%d,"amount":"%d"}`,
-					w%3+1, i%8+1, 1_000_000+i)
+				body := fmt.Sprintf(`{"type":"add_stake","coldkey":"%s","hotkey":"val%d-hk","netuid":%d,"amount":"%d"}`,
+					node.DevAccount("alice"), w%3+1, i%8+1, 1_000_000+i)
 				if i%5 == 4 {
 					body = fmt.Sprintf(`{"type":"remove_stake","coldkey":"val1","hotkey":"val1-hk","netuid":%d,"amount":"%d"}`, i%8+1, 2_000_000_000+i)
 				}
@@ -273,7 +274,7 @@ func TestEndToEndTakeover(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	took := time.Since(killed)
-	seq, ok := other.submit(`{"type":"add_stake","coldkey":"bob","hotkey":"val2-hk","netuid":2,"amount":"1000000000"}`)
+	seq, ok := other.submit(`{"type":"add_stake","coldkey":"` + node.DevAccount("bob") + `","hotkey":"val2-hk","netuid":2,"amount":"1000000000"}`)
 	if !ok {
 		t.Fatal("the new producer refused an order")
 	}
