@@ -39,6 +39,17 @@ type Chain interface {
 	// AccountNonce is an account's next signed-order nonce; OrderSignature how an order was signed.
 	AccountNonce(ctx context.Context, address string) (uint64, error)
 	OrderSignature(ctx context.Context, seq int64) (store.Submission, bool, error)
+	// Genesis, BlockTime and SubmitParams serve GET /v1/chain and the admin endpoints (the
+	// faucet only on the dev genesis; a sudo params change as a set_params mempool entry).
+	Genesis() *node.Genesis
+	BlockTime() time.Duration
+	SubmitParams(ctx context.Context, q *dtaod.ParamsPatch) (int64, error)
+	// SubmitSigned admits authenticated signed orders, coalescing concurrent callers into one
+	// store write; ChainID is the id signatures must cover; WaitBlock returns once a block
+	// above after is applied (for ?wait). See node/admit.go.
+	SubmitSigned(ctx context.Context, subs []store.Submission) ([]store.Admission, error)
+	ChainID() string
+	WaitBlock(ctx context.Context, after dtaod.Block) error
 }
 
 // Config configures the handler.

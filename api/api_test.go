@@ -239,7 +239,7 @@ func TestOperatorEndpoints(t *testing.T) {
 
 func TestAdminOrders(t *testing.T) {
 	srv, n, st := setup(t, "secret")
-	order := `{"type":"add_stake","coldkey":"alice","hotkey":"val1-hk","netuid":1,"amount":"1000000000"}`
+	order := `{"type":"add_stake","coldkey":"` + node.DevAccount("alice") + `","hotkey":"val1-hk","netuid":1,"amount":"1000000000"}`
 	cases := []struct {
 		name, token, body string
 		code              int
@@ -290,7 +290,7 @@ func TestAdminOrders(t *testing.T) {
 			rc["alpha"].(map[string]any)["unit"] != "alpha:1" || m["signer"] != nil || m["included_block"] == nil {
 			t.Fatalf("order status: %d %v", code, m)
 		}
-		if call := m["call"].(map[string]any); call["type"] != "add_stake" || call["coldkey"] != "alice" {
+		if call := m["call"].(map[string]any); call["type"] != "add_stake" || call["coldkey"] != node.DevAccount("alice") {
 			t.Fatalf("order call: %v", call)
 		}
 	}

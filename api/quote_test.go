@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dtaod/dtaod"
+	"github.com/dtaod/dtaod/node"
 	"github.com/dtaod/dtaod/pools"
 	"github.com/holiman/uint256"
 )
@@ -28,10 +29,10 @@ type quoteCase struct {
 }
 
 var quoteCases = []quoteCase{
-	{name: "stake in", kind: "stake", from: 1, to: 1, coldkey: "alice", fromHK: "val1-hk", want: 100 * dtaod.RaoPerTAO},
-	{name: "stake out", kind: "stake", from: 3, to: 3, coldkey: "alice", fromHK: "val1-hk", exactOut: true, want: 1000 * dtaod.RaoPerTAO},
-	{name: "stake root", kind: "stake", from: 0, to: 0, coldkey: "alice", fromHK: "val1-hk", want: 5 * dtaod.RaoPerTAO},
-	{name: "stake root out", kind: "stake", from: 0, to: 0, coldkey: "alice", fromHK: "val1-hk", exactOut: true, want: 5 * dtaod.RaoPerTAO},
+	{name: "stake in", kind: "stake", from: 1, to: 1, coldkey: node.DevAccount("alice"), fromHK: "val1-hk", want: 100 * dtaod.RaoPerTAO},
+	{name: "stake out", kind: "stake", from: 3, to: 3, coldkey: node.DevAccount("alice"), fromHK: "val1-hk", exactOut: true, want: 1000 * dtaod.RaoPerTAO},
+	{name: "stake root", kind: "stake", from: 0, to: 0, coldkey: node.DevAccount("alice"), fromHK: "val1-hk", want: 5 * dtaod.RaoPerTAO},
+	{name: "stake root out", kind: "stake", from: 0, to: 0, coldkey: node.DevAccount("alice"), fromHK: "val1-hk", exactOut: true, want: 5 * dtaod.RaoPerTAO},
 	{name: "unstake in", kind: "unstake", from: 2, to: 2, coldkey: "val1", fromHK: "val1-hk", want: 1000 * dtaod.RaoPerTAO},
 	{name: "unstake out", kind: "unstake", from: 2, to: 2, coldkey: "val1", fromHK: "val1-hk", exactOut: true, want: 50 * dtaod.RaoPerTAO},
 	{name: "unstake root", kind: "unstake", from: 0, to: 0, coldkey: "val1", fromHK: "val1-hk", want: 7 * dtaod.RaoPerTAO},
@@ -92,7 +93,7 @@ func (c *quoteCase) adverse(size uint64) pools.Order {
 	switch {
 	case c.kind == "stake" || c.kind == "move" && c.from == dtaod.Root:
 		n := c.to
-		return pools.Order{Kind: pools.AddStake, Coldkey: "bob", Hotkey: "val3-hk", NetUID: n, Amount: size}
+		return pools.Order{Kind: pools.AddStake, Coldkey: node.DevAccount("bob"), Hotkey: "val3-hk", NetUID: n, Amount: size}
 	}
 	return pools.Order{Kind: pools.RemoveStake, Coldkey: "val3", Hotkey: "val3-hk", NetUID: c.from, Amount: size}
 }
@@ -211,7 +212,7 @@ func TestQuoteSeesPendingOrders(t *testing.T) {
 		e := start(t, be.open(t), options{blocks: 1})
 		req := `{"kind":"stake","netuid":1,"amount_in":"1000000000"}`
 		_, _, before, _ := do(t, "POST", e.srv.URL+"/v1/quote", "", req)
-		o := pools.Order{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "val1-hk", NetUID: 1, Amount: 1000 * dtaod.RaoPerTAO}
+		o := pools.Order{Kind: pools.AddStake, Coldkey: node.DevAccount("alice"), Hotkey: "val1-hk", NetUID: 1, Amount: 1000 * dtaod.RaoPerTAO}
 		if _, err := e.n.Submit(context.Background(), &o); err != nil {
 			t.Fatal(err)
 		}

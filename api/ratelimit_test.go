@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/dtaod/dtaod/node"
 )
 
 // TestRateLimit: a tiny limit throttles one client with 429 RATE_LIMITED and Retry-After, every
@@ -21,7 +23,7 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	code, h, m, _ := do(t, "POST", e.srv.URL+"/v1/admin/orders", "secret",
-		`{"type":"add_stake","coldkey":"alice","hotkey":"val1-hk","netuid":1,"amount":"1000000000"}`)
+		`{"type":"add_stake","coldkey":"`+node.DevAccount("alice")+`","hotkey":"val1-hk","netuid":1,"amount":"1000000000"}`)
 	if code != 429 || m["code"] != "RATE_LIMITED" || h.Get("Retry-After") != "1" || h.Get("X-RateLimit-Remaining") != "0" ||
 		h.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("over the limit: %d %v %v", code, h, m)

@@ -10,18 +10,19 @@ import (
 
 	"github.com/dtaod/dtaod"
 	"github.com/dtaod/dtaod/amm"
+	"github.com/dtaod/dtaod/node"
 	"github.com/dtaod/dtaod/pools"
 	"github.com/dtaod/dtaod/store"
 )
 
 // readOrders are included in block 1 of the read tests' chain.
 var readOrders = []pools.Order{
-	{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "val1-hk", NetUID: 1, Amount: 100 * dtaod.RaoPerTAO},
-	{Kind: pools.AddStake, Coldkey: "alice", Hotkey: "val2-hk", NetUID: 0, Amount: 10 * dtaod.RaoPerTAO},
+	{Kind: pools.AddStake, Coldkey: node.DevAccount("alice"), Hotkey: "val1-hk", NetUID: 1, Amount: 100 * dtaod.RaoPerTAO},
+	{Kind: pools.AddStake, Coldkey: node.DevAccount("alice"), Hotkey: "val2-hk", NetUID: 0, Amount: 10 * dtaod.RaoPerTAO},
 	{Kind: pools.MoveStake, Coldkey: "val2", FromHotkey: "val2-hk", ToHotkey: "val3-hk", FromNetUID: 4, ToNetUID: 5, Amount: 500 * dtaod.RaoPerTAO},
-	{Kind: pools.AddStake, Coldkey: "dave", Hotkey: "val1-hk", NetUID: 1, Amount: 1e15}, // INSUFFICIENT_BALANCE
+	{Kind: pools.AddStake, Coldkey: node.DevAccount("dave"), Hotkey: "val1-hk", NetUID: 1, Amount: 1e15}, // INSUFFICIENT_BALANCE
 	{Kind: pools.RemoveStake, Coldkey: "val1", Hotkey: "val1-hk", NetUID: 2, Amount: 1000 * dtaod.RaoPerTAO},
-	{Kind: pools.AddStake, Coldkey: "charlie", Hotkey: "val1-hk", NetUID: 0, Amount: 550_000}, // a root position too small to sell
+	{Kind: pools.AddStake, Coldkey: node.DevAccount("charlie"), Hotkey: "val1-hk", NetUID: 0, Amount: 550_000}, // a root position too small to sell
 }
 
 const readBlocks = 6
@@ -124,11 +125,11 @@ func TestReads(t *testing.T) {
 			{"/v1/accounts/val1", 200, "", "", func(t *testing.T, m map[string]any) {
 				checkAccount(t, m, "val1", snap, &v.Params, 9)
 			}},
-			{"/v1/accounts/alice", 200, "", "", func(t *testing.T, m map[string]any) {
-				checkAccount(t, m, "alice", snap, &v.Params, 2)
+			{"/v1/accounts/" + node.DevAccount("alice"), 200, "", "", func(t *testing.T, m map[string]any) {
+				checkAccount(t, m, node.DevAccount("alice"), snap, &v.Params, 2)
 			}},
-			{"/v1/accounts/charlie", 200, "", "", func(t *testing.T, m map[string]any) {
-				ps := checkAccount(t, m, "charlie", snap, &v.Params, 1)
+			{"/v1/accounts/" + node.DevAccount("charlie"), 200, "", "", func(t *testing.T, m map[string]any) {
+				ps := checkAccount(t, m, node.DevAccount("charlie"), snap, &v.Params, 1)
 				if ps[0]["value_if_sold_reason"] != "AMOUNT_TOO_LOW" || amount(t, ps[0]["value_if_sold"]) != "0" {
 					t.Fatalf("a root position below min_stake sells: %v", ps[0])
 				}
@@ -371,7 +372,7 @@ func TestSignedOrderReads(t *testing.T) {
 			t.Skip("the store does not admit signed orders yet")
 		}
 		e := start(t, st, options{blocks: 1})
-		payload := []byte(`{"type":"add_stake","coldkey":"alice","hotkey":"val1-hk","netuid":1,"amount":"1000000000"}`)
+		payload := []byte(`{"type":"add_stake","coldkey":"` + node.DevAccount("alice") + `","hotkey":"val1-hk","netuid":1,"amount":"1000000000"}`)
 		const signer = "5Hej8ukUKdDtEoVCqNoPn1JkgKvySuqPcvvbVa7nQQULt4Kg" // SS58 (the store does not check keys)
 		adm, err := ss.SubmitSigned(context.Background(), []store.Submission{{Payload: payload, Signer: signer, Nonce: 0, Signature: []byte{1}}})
 		if err != nil || adm[0].Err != nil {
