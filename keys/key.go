@@ -79,8 +79,10 @@ func (k *Key) SignOrder(chainID string, nonce uint64, call []byte) []byte {
 	return k.Sign(SigningBytes(chainID, k.addr, nonce, call))
 }
 
-// seed returns a copy of the key's secret seed, for the keystore.
-func (k *Key) seed() []byte { return append([]byte(nil), k.priv.Seed()...) }
+// Seed returns a copy of the key's secret seed (FromSeed remakes the key from it): the keystore
+// stores it, and `dtaod keys show --secret` shows it so a user can back a key up or move it to
+// another wallet. Whoever holds it controls the account; clear the copy when done.
+func (k *Key) Seed() []byte { return append([]byte(nil), k.priv.Seed()...) }
 
 // String shows the key as its address, so a Key in a log line or error shows whose it is and
 // nothing secret. It and Format take a value receiver so a dereferenced Key prints safely too.

@@ -312,7 +312,7 @@ func (ks *Keystore) Add(name string, k *Key, passphrase []byte) error {
 		return fmt.Errorf("%w: %q", ErrKeyExists, name)
 	}
 	e := fileKey{Name: name, Address: k.Address()}
-	seed := k.seed()
+	seed := k.Seed()
 	defer clear(seed)
 	if len(passphrase) == 0 {
 		e.Seed = hex.EncodeToString(seed)

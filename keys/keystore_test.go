@@ -73,10 +73,10 @@ func TestKeystoreRoundTrip(t *testing.T) {
 		}
 	}
 	raw, _ := os.ReadFile(path)
-	if !strings.Contains(string(raw), hex.EncodeToString(DevKey("alice").seed())) {
+	if !strings.Contains(string(raw), hex.EncodeToString(DevKey("alice").Seed())) {
 		t.Error("alice's clear seed is not stored as hex")
 	}
-	if strings.Contains(string(raw), hex.EncodeToString(DevKey("bob").seed())) {
+	if strings.Contains(string(raw), hex.EncodeToString(DevKey("bob").Seed())) {
 		t.Error("bob's sealed seed is in the file in clear")
 	}
 }
@@ -363,7 +363,7 @@ func TestKeystoreCorrupt(t *testing.T) {
 		{"seed not hex", edit(func(_, a, _ map[string]any) { a["seed"] = "zz" }), `keys[0] "alice": seed: not hex`},
 		{"seed short", edit(func(_, a, _ map[string]any) { a["seed"] = "abcd" }), "seed: 2 bytes, want 32"},
 		{"seed of another key", edit(func(_, a, _ map[string]any) {
-			a["seed"] = hex.EncodeToString(DevKey("bob").seed())
+			a["seed"] = hex.EncodeToString(DevKey("bob").Seed())
 		}), "seed is not the key of address " + devAlice},
 		{"seed and crypto", edit(func(_, a, b map[string]any) { a["crypto"] = b["crypto"] }), `has both "seed" and "crypto"`},
 		{"neither", edit(func(_, a, _ map[string]any) { delete(a, "seed") }), `has neither "seed" nor "crypto"`},

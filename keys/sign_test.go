@@ -80,7 +80,7 @@ func TestGenerate(t *testing.T) {
 	if a.Address() == b.Address() {
 		t.Fatal("two generated keys are equal")
 	}
-	again, _ := FromSeed(a.seed())
+	again, _ := FromSeed(a.Seed())
 	if again.Address() != a.Address() {
 		t.Fatal("a generated key's seed does not remake it")
 	}
@@ -96,7 +96,7 @@ func TestKeyPublicIsACopy(t *testing.T) {
 
 func TestKeyFormatHidesSecret(t *testing.T) {
 	k := DevKey("alice")
-	seed := k.seed()
+	seed := k.Seed()
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%d", "%q"} {
 		for _, v := range []any{k, *k, []*Key{k}, struct{ K *Key }{k}} {
 			out := fmt.Sprintf(verb, v)
@@ -226,7 +226,7 @@ func TestSignVerifyProperty(t *testing.T) {
 			chain += rapid.StringN(1, 4, -1).Draw(t, "suffix")
 		case 1:
 			other, _ := FromSeed(rapid.SliceOfN(rapid.Byte(), 32, 32).Filter(func(b []byte) bool {
-				return !bytes.Equal(b, k.seed())
+				return !bytes.Equal(b, k.Seed())
 			}).Draw(t, "other"))
 			signer = other.Address()
 		case 2:
