@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // -pprof serves the default mux, where this registers /debug/pprof/
 	"net/url"
 	"os"
 	"os/signal"
@@ -38,6 +39,10 @@ type serveConfig struct {
 	ChainID     string
 	MaxOrders   int
 	LogFormat   string
+	Pprof       string // listen address for /debug/pprof/, empty for none
+	RateLimit   int    // requests per minute per client (api.Config.RateLimit: 0 default, <0 off)
+	RateBurst   int
+	TrustXFF    bool // take the client address from X-Forwarded-For
 }
 
 // envOr is the DTAOD_ variable name's value, or def.
@@ -59,6 +64,10 @@ func parseServeConfig(name string, args []string, stdout, stderr io.Writer) (*se
 	fs.StringVar(&c.AdminToken, "admin-token", envOr("DTAOD_ADMIN_TOKEN", ""), "bearer `token` for the admin endpoints (DTAOD_ADMIN_TOKEN); empty disables them (in memory: a random one is made)")
 	fs.StringVar(&c.ChainID, "chain-id", envOr("DTAOD_CHAIN_ID", "dtaod-dev"), "chain id stored with the genesis (DTAOD_CHAIN_ID)")
 	mo := fs.String("max-orders", envOr("DTAOD_MAX_ORDERS", "10000"), "most orders per block (DTAOD_MAX_ORDERS)")
+	fs.StringVar(&c.Pprof, "pprof", envOr("DTAOD_PPROF", ""), "serve Go's /debug/pprof/ profiles on this `address` (DTAOD_PPROF), such as 127.0.0.1:6060; empty serves none")
+	rl := fs.String("rate-limit", envOr("DTAOD_RATE_LIMIT", strconv.Itoa(api.DefaultRateLimit)), "requests per minute each client (remote IP) may make (DTAOD_RATE_LIMIT); -1 turns rate limiting off")
+	rb := fs.String("rate-burst", envOr("DTAOD_RATE_BURST", "0"), "the most requests a client may make at once (DTAOD_RATE_BURST); 0 means a minute's worth")
+	fs.BoolVar(&c.TrustXFF, "trust-forwarded-for", envOr("DTAOD_TRUST_FORWARDED_FOR", "") == "true", "rate-limit by X-Forwarded-For (DTAOD_TRUST_FORWARDED_FOR=true): only behind a reverse proxy that sets it, since clients can")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("DTAOD_LOG_FORMAT", "auto"), "log format: auto (JSON unless stderr is a terminal), json or text (DTAOD_LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprintf(stdout, "Usage: dtaod %s [flags]\n\nFlags (each defaults to its DTAOD_* variable):\n", name)
@@ -82,6 +91,14 @@ func parseServeConfig(name string, args []string, stdout, stderr io.Writer) (*se
 	}
 	if c.MaxOrders, err = strconv.Atoi(*mo); err != nil || c.MaxOrders < 1 {
 		fmt.Fprintf(stderr, "dtaod %s: -max-orders %q: must be a positive integer\n", name, *mo)
+		return nil, exitUsage
+	}
+	if c.RateLimit, err = strconv.Atoi(*rl); err != nil || c.RateLimit == 0 || c.RateLimit < -1 {
+		fmt.Fprintf(stderr, "dtaod %s: -rate-limit %q: must be a positive number of requests per minute, or -1 for none\n", name, *rl)
+		return nil, exitUsage
+	}
+	if c.RateBurst, err = strconv.Atoi(*rb); err != nil || c.RateBurst < 0 {
+		fmt.Fprintf(stderr, "dtaod %s: -rate-burst %q: must be 0 (a minute's worth) or a positive number of requests\n", name, *rb)
 		return nil, exitUsage
 	}
 	if c.LogFormat != "auto" && c.LogFormat != "json" && c.LogFormat != "text" {
@@ -157,7 +174,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		log.Info("dtaod serve: running on PostgreSQL", "database_url", maskURL(c.DatabaseURL))
 	}
 	log.Info("config", "listen", c.Listen, "database_url", maskURL(c.DatabaseURL), "block_time", c.BlockTime.String(),
-		"genesis", c.Genesis, "admin_token", mask(c.AdminToken), "chain_id", c.ChainID, "max_orders", c.MaxOrders, "log_format", c.LogFormat)
+		"genesis", c.Genesis, "admin_token", mask(c.AdminToken), "chain_id", c.ChainID, "max_orders", c.MaxOrders, "log_format", c.LogFormat,
+		"rate_limit", c.RateLimit, "rate_burst", c.RateBurst, "trust_forwarded_for", c.TrustXFF)
 	if st == nil {
 		if err := postgres.MigrateUp(c.DatabaseURL); err != nil {
 			log.Error("migrations failed; not starting", "err", err)
@@ -188,7 +206,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot listen", "addr", c.Listen, "err", err)
 		return exitFail
 	}
-	srv := &http.Server{Handler: api.New(n, api.Config{AdminToken: c.AdminToken, Gatherer: reg, Logger: log}),
+	srv := &http.Server{Handler: api.New(n, api.Config{AdminToken: c.AdminToken, Gatherer: reg, Logger: log,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, TrustForwardedFor: c.TrustXFF}),
 		ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -196,6 +215,9 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	log.Info("listening", "addr", ln.Addr().String(), "height", n.View().Header.Height)
+	if c.Pprof != "" {
+		go func() { log.Error("pprof server", "err", http.ListenAndServe(c.Pprof, nil)) }() //nolint:gosec // operator-chosen debug address
+	}
 
 	runErr := n.Run(ctx)
 	if runErr != nil {
