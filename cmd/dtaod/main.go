@@ -38,6 +38,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exportCmd(args[1:], stdout, stderr)
 	case "bench-chain":
 		return benchCmd(args[1:], stdout, stderr)
+	case "bench-api":
+		return benchAPICmd(args[1:], stdout, stderr)
+	case "keys":
+		return keysCmd(args[1:], stdout, stderr)
+	case "subnets":
+		return subnetsCmd(args[1:], stdout, stderr)
+	case "quote":
+		return quoteCmd(args[1:], stdout, stderr)
+	case "stake":
+		return stakeCmd(args[1:], stdout, stderr)
+	case "wallet":
+		return walletCmd(args[1:], stdout, stderr)
+	case "weights":
+		return weightsCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
@@ -58,6 +72,15 @@ Usage:
   dtaod replay                        rebuild the stored chain from genesis and check every block's state hash
   dtaod export-state [-o FILE]        write the live state as a scenario file, to backtest
   dtaod bench-chain [flags]           measure the producer on PostgreSQL under a steady order load
+  dtaod bench-api -mode reads|orders  load a running server on loopback: read latency, signed orders/s
+
+Client (talks to a server: --url or DTAOD_URL, default http://127.0.0.1:8080; --json for scripts):
+  dtaod keys new|list|show            signing keys in the local keystore (--keystore, DTAOD_KEYSTORE)
+  dtaod subnets list|show             subnets: prices, reserves, emissions, neurons
+  dtaod quote stake|unstake|move      what a trade would give now
+  dtaod stake add|remove|move|transfer|swap   quote, confirm, sign, send and wait for the receipt
+  dtaod wallet balance|transfer|faucet        balances and positions; send TAO; dev faucet
+  dtaod weights set                   a validator's weights, signed by its hotkey
 
 `)
 }
