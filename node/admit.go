@@ -43,7 +43,8 @@ const MaxAdmitBatch = 4096
 // MaxWritesInFlight is how many store writes the admitter runs at once. One is what measured
 // best on the 2-core reference machine, where the CPU (the node's and PostgreSQL's) is what
 // bounds the order rate and fewer, bigger writes cost less per order: with four, single-order
-// POSTs from 128 connections were about 15% slower. More pay off where the disk's flush
+// POSTs from 128 connections were about 15% slower, and with two, from 64 connections, 3.3k/s
+// against 5.4k/s (the two writes contend in PostgreSQL). More may pay off where the disk's flush
 // latency, not the CPU, is the bound; the admitter keeps each signer's order either way.
 const MaxWritesInFlight = 1
 

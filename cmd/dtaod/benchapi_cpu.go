@@ -86,8 +86,12 @@ func (u cpuUsage) String(unit string, n int64) string {
 	s := fmt.Sprintf("CPU over %.2f s: generator %.2f s, %d watched processes %.2f s, together %.2f cores",
 		u.WallSeconds, u.GeneratorSeconds, u.WatchedPIDs, u.WatchedSeconds, total/u.WallSeconds)
 	if n > 0 {
-		s += fmt.Sprintf("; per %s: generator %.1f µs, watched %.1f µs (2 dedicated cores would sustain %.0f/s)",
-			unit, u.GeneratorSeconds/float64(n)*1e6, u.WatchedSeconds/float64(n)*1e6, 2*float64(n)/total)
+		s += fmt.Sprintf("; per %s: generator %.1f µs, watched %.1f µs",
+			unit, u.GeneratorSeconds/float64(n)*1e6, u.WatchedSeconds/float64(n)*1e6)
+		// Without the server's CPU (no -cpu-pids) a projection would count the generator alone.
+		if u.WatchedPIDs > 0 && total > 0 {
+			s += fmt.Sprintf(" (2 dedicated cores would sustain %.0f/s)", 2*float64(n)/total)
+		}
 	}
 	if u.Note != "" {
 		s += " (" + u.Note + ")"
