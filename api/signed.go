@@ -160,10 +160,18 @@ func parseSigned(wire *signedWire) (*signedOrder, []fieldError) {
 
 // parseCall reads the call into q.order and q.call.
 func (q *signedOrder) parseCall(raw []byte) []fieldError {
-	o, err := scenario.ParseOrder(raw)
+	// Clients sign the canonical call, so it is usually what arrives: then raw is the canonical
+	// encoding itself and need not be re-encoded to compare.
+	o, ok := scenario.ParseCanonicalOrder(raw)
+	var err error
 	var canonical []byte
-	if err == nil {
-		canonical = scenario.FormatOrder(&o)
+	switch {
+	case ok:
+		canonical = bytes.Clone(raw) // raw aliases the request body
+	default:
+		if o, err = scenario.ParseOrder(raw); err == nil {
+			canonical = scenario.FormatOrder(&o)
+		}
 	}
 	var errs []fieldError
 	if err != nil || !bytes.Equal(canonical, raw) {

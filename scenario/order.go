@@ -147,6 +147,12 @@ type wireOrder struct {
 	Weights      map[string]uint16 `json:"weights"`
 }
 
+// ParseCanonicalOrder reports whether data is exactly FormatOrder's encoding of a valid order,
+// and that order: a caller that needs the canonical bytes (a signed call, a mempool payload)
+// can then use data itself instead of re-encoding the order to compare. When it reports false
+// the data may still be a valid, non-canonical order: ParseOrder says.
+func ParseCanonicalOrder(data []byte) (pools.Order, bool) { return parseCanonical(data) }
+
 // parseCanonical reads an order that is exactly FormatOrder's encoding of a valid order, several
 // times faster than the positional parser; anything else reports false and goes to ParseOrder's
 // full validation. Its answer is the slow path's: the order is valid (non-empty keys, amounts in

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -133,6 +134,11 @@ func FuzzParseCanonical(f *testing.F) {
 		}
 		if ok && (!slowOK || !reflect.DeepEqual(fast, slow)) {
 			t.Fatalf("%q: fast path read %+v, full parser %+v (ok %v, %v)", data, fast, slow, slowOK, p.issues)
+		}
+		// What the fast path accepts is the canonical encoding itself (the API signs and stores
+		// such input as is: ParseCanonicalOrder).
+		if ok && !bytes.Equal(FormatOrder(&fast), data) {
+			t.Fatalf("%q: the fast path accepted it, but it is not canonical: %q", data, FormatOrder(&fast))
 		}
 		if slowOK {
 			if again, ok := parseCanonical(FormatOrder(&slow)); !ok || !reflect.DeepEqual(again, slow) {
