@@ -50,31 +50,31 @@ type quoteCache struct {
 	view    *View        // the block the state starts from
 	st      *pools.State // view's state with the orders up to lastSeq applied
 	params  dtaod.Params // view's params with the sudo changes up to lastSeq applied
-	count   int          // mempool depth when last built
+	last    int64        // the mempool's highest seq when last built
 	lastSeq int64        // last pending order applied
 	applied int
 	out     *QuoteView
 }
 
 // QuoteView returns the market with the mempool applied, for quotes. It is computed once per
-// block and mempool change: a call costs one mempool count while neither moved; when only new
-// orders arrived they are applied to the cached state, and a new block starts over from its
-// state.
+// block and mempool change: a call costs one look at the mempool's last seq while neither
+// moved; when only new orders arrived they are applied to the cached state, and a new block
+// starts over from its state.
 func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 	v := n.View()
-	count, err := n.store.PendingCount(ctx)
+	last, err := n.store.LastPendingSeq(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("mempool: %w", err)
 	}
 	c := &n.quotes
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.out != nil && c.view == v && c.count == count {
+	if c.out != nil && c.view == v && c.last == last {
 		return c.out, nil
 	}
-	if c.view != v || count < c.count || c.st == nil {
-		// A new block (or a mempool that shrank under the same block: another process's block
-		// not yet followed): start again from the block's state.
+	if c.view != v || last < c.last || c.st == nil {
+		// A new block (or a mempool emptied under the same block: another process's block not
+		// yet followed): start again from the block's state.
 		st, err := pools.FromSnapshot(v.Snapshot.Clone())
 		if err != nil {
 			return nil, fmt.Errorf("state at block %d: %w", v.Header.Height, err)
@@ -82,7 +82,7 @@ func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 		st.Height = v.Header.Height + 1 // the block the pending orders will be applied in
 		c.view, c.st, c.params, c.lastSeq, c.applied = v, st, v.Params, 0, 0
 	}
-	if count > 0 {
+	if last > c.lastSeq {
 		orders, err := n.store.Pending(ctx, n.cfg.MaxOrders)
 		if err != nil {
 			c.view, c.st, c.out = nil, nil, nil // the state may be half-updated: rebuild next time
@@ -114,6 +114,6 @@ func (n *Node) QuoteView(ctx context.Context) (*QuoteView, error) {
 	for i, s := range c.st.Subnets {
 		q.netuids[i], q.pools[i] = s.NetUID, s.Pool()
 	}
-	c.count, c.out = count, q
+	c.last, c.out = last, q
 	return q, nil
 }

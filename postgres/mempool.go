@@ -51,6 +51,17 @@ func (s *Store) PendingCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// LastPendingSeq is the highest pending Seq, 0 when the mempool is empty: a backward scan of
+// the primary key, which stays cheap however many dead rows a busy mempool holds until it is
+// vacuumed (count(*) reads them all).
+func (s *Store) LastPendingSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM mempool`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("postgres: last pending seq: %w", err)
+	}
+	return seq, nil
+}
+
 // OrderStatus reports an order by Seq: pending, or included with its receipt; else
 // store.ErrNotFound.
 func (s *Store) OrderStatus(ctx context.Context, seq int64) (*store.OrderStatus, error) {

@@ -136,8 +136,12 @@ type Store interface {
 	SubmitOrder(ctx context.Context, payload []byte) (int64, error)
 	// Pending returns up to limit pending orders, lowest Seq first.
 	Pending(ctx context.Context, limit int) ([]Order, error)
-	// PendingCount is the mempool depth.
+	// PendingCount is the mempool depth. It may cost a scan of the mempool (PostgreSQL counts
+	// rows, dead ones too until they are vacuumed): call it once per block, not per request.
 	PendingCount(ctx context.Context) (int, error)
+	// LastPendingSeq is the highest Seq in the mempool, 0 when it is empty: the cheap way (one
+	// index lookup) to tell whether orders arrived since the last look.
+	LastPendingSeq(ctx context.Context) (int64, error)
 	// OrderStatus reports an order by Seq, or ErrNotFound.
 	OrderStatus(ctx context.Context, seq int64) (*OrderStatus, error)
 

@@ -157,6 +157,18 @@ func (s *Store) PendingCount(context.Context) (int, error) {
 	return len(s.pending), nil
 }
 
+// LastPendingSeq is the highest pending Seq, 0 when the mempool is empty.
+func (s *Store) LastPendingSeq(context.Context) (int64, error) {
+	if err := s.lock(); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	if len(s.pending) == 0 {
+		return 0, nil
+	}
+	return s.pending[len(s.pending)-1], nil
+}
+
 // OrderStatus reports order seq, or store.ErrNotFound.
 func (s *Store) OrderStatus(_ context.Context, seq int64) (*store.OrderStatus, error) {
 	if err := s.lock(); err != nil {

@@ -207,6 +207,9 @@ func testHistory(t *testing.T, s store.Store) {
 	n, err := s.PendingCount(ctx(t))
 	must(t, err, "PendingCount")
 	equal(t, "PendingCount after including everything", n, 0)
+	last, err := s.LastPendingSeq(ctx(t))
+	must(t, err, "LastPendingSeq")
+	equal(t, "LastPendingSeq after including everything", last, int64(0))
 }
 
 // testReadMissing: blocks that do not exist are ErrNotFound (Header) or ErrNotFound / no rows

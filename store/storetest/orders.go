@@ -20,7 +20,7 @@ var orderTests = []test{
 }
 
 // testSubmitAndPending: seqs increase, Pending lists every order lowest seq first with its
-// payload byte for byte, PendingCount counts them.
+// payload byte for byte, PendingCount counts them, LastPendingSeq is the newest.
 func testSubmitAndPending(t *testing.T, s store.Store) {
 	newChain(t, s)
 	orders := submit(t, s, 5)
@@ -37,6 +37,9 @@ func testSubmitAndPending(t *testing.T, s store.Store) {
 	n, err = s.PendingCount(ctx(t))
 	must(t, err, "PendingCount")
 	equal(t, "PendingCount after one more", n, 6)
+	last, err := s.LastPendingSeq(ctx(t))
+	must(t, err, "LastPendingSeq")
+	equal(t, "LastPendingSeq", last, more[0].Seq)
 }
 
 // testPendingLimit: Pending returns at most limit orders, the lowest seqs.
