@@ -4,45 +4,61 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/dtaod/dtaod/keys"
 )
 
-// keysCmd is `dtaod keys new|list|show`: the local keystore of signing keys.
-func keysCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || isHelp(args[0]) {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, `Usage:
-  dtaod keys new NAME [--dev] [--no-passphrase]   make a key (--dev: the fixed dev key of NAME, e.g. alice)
+// keysUsage is `dtaod keys -h`.
+const keysUsage = `  dtaod keys new NAME [--dev] [--no-passphrase]   make a key (--dev: the fixed dev key of NAME, e.g. alice)
   dtaod keys list                                 the keys of the keystore
   dtaod keys show NAME [--secret]                 a key's address (--secret: also its secret seed)
 
 Keys live in --keystore (DTAOD_KEYSTORE, default ~/.dtaod/keys.json, mode 0600), encrypted
 with a passphrase (DTAOD_PASSPHRASE, or asked for) unless --no-passphrase.
-`)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	switch args[0] {
-	case "new":
-		return keysNew(args[1:], stdout, stderr)
-	case "list":
-		return keysList(args[1:], stdout, stderr)
-	case "show":
-		return keysShow(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "dtaod keys: unknown command %q (want new, list or show)\n", args[0])
-	return exitUsage
+`
+
+// keysCmd is `dtaod keys new|list|show`: the local keystore of signing keys.
+func keysCmd(args []string, stdout, stderr io.Writer) int {
+	return dispatch("keys", keysUsage, []subcommand{
+		{"new", keysNew},
+		{"list", keysList},
+		{"show", keysShow},
+	}, args, stdout, stderr)
 }
 
 // isHelp reports whether a is a request for help.
 func isHelp(a string) bool {
 	return a == "-h" || a == "-help" || a == "--help" || a == "help"
+}
+
+// subcommand is one verb of a command group (the new of `dtaod keys new`).
+type subcommand struct {
+	name string
+	run  func(args []string, stdout, stderr io.Writer) int
+}
+
+// dispatch runs a command group's verb, so every group answers alike: no verb prints the
+// group's usage to stderr (exit 2), -h prints it to stdout (exit 0), and an unknown verb is a
+// usage error that lists the known ones.
+func dispatch(group, usage string, subs []subcommand, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, "Usage:\n"+usage)
+		return exitUsage
+	}
+	if isHelp(args[0]) {
+		fmt.Fprint(stdout, "Usage:\n"+usage)
+		return exitOK
+	}
+	names := make([]string, len(subs))
+	for i, sc := range subs {
+		if sc.name == args[0] {
+			return sc.run(args[1:], stdout, stderr)
+		}
+		names[i] = sc.name
+	}
+	fmt.Fprintf(stderr, "dtaod %s: unknown command %q (want %s)\n", group, args[0], strings.Join(names, ", "))
+	return exitUsage
 }
 
 // keyJSON is a key as --json shows it.

@@ -9,30 +9,17 @@ import (
 	"github.com/holiman/uint256"
 )
 
+// subnetsUsage is `dtaod subnets -h`.
+const subnetsUsage = `  dtaod subnets list           every subnet: price, reserves, emission share, volume
+  dtaod subnets show NETUID    one subnet's pool and its neurons
+`
+
 // subnetsCmd is `dtaod subnets list|show`.
 func subnetsCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || isHelp(args[0]) {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, `Usage:
-  dtaod subnets list           every subnet: price, reserves, emission share, volume
-  dtaod subnets show NETUID    one subnet's pool and its neurons
-`)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	switch args[0] {
-	case "list":
-		return subnetsList(args[1:], stdout, stderr)
-	case "show":
-		return subnetsShow(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "dtaod subnets: unknown command %q (want list or show)\n", args[0])
-	return exitUsage
+	return dispatch("subnets", subnetsUsage, []subcommand{
+		{"list", subnetsList},
+		{"show", subnetsShow},
+	}, args, stdout, stderr)
 }
 
 // symbolName is a subnet's symbol and name for a table cell.
@@ -161,8 +148,7 @@ func quoteCmd(args []string, stdout, stderr io.Writer) int {
 		if len(args) > 0 {
 			w = stdout
 		}
-		fmt.Fprint(w, `Usage:
-  dtaod quote stake   --netuid N --amount X [--out] [--rao] [--tolerance 0.5%]   TAO for alpha of N
+		fmt.Fprint(w, `  dtaod quote stake   --netuid N --amount X [--out] [--rao] [--tolerance 0.5%]   TAO for alpha of N
   dtaod quote unstake --netuid N --amount X [--out] [--rao] [--tolerance 0.5%]   alpha of N for TAO
   dtaod quote move    --from-netuid A --to-netuid B --amount X [--out] [...]      alpha of A for alpha of B
 

@@ -69,15 +69,8 @@ func (t *tradeFlags) quoteRequest(kind string, exactOut bool) (client.QuoteReque
 	return q, nil
 }
 
-// stakeCmd is `dtaod stake add|remove|move|transfer|swap`.
-func stakeCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || isHelp(args[0]) {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, `Usage:
-  dtaod stake add      --wallet NAME --hotkey HK --netuid N --amount TAO
+// stakeUsage is `dtaod stake -h`.
+const stakeUsage = `  dtaod stake add      --wallet NAME --hotkey HK --netuid N --amount TAO
   dtaod stake remove   --wallet NAME --hotkey HK --netuid N --amount ALPHA
   dtaod stake move     --wallet NAME --from-hotkey HK --to-hotkey HK --from-netuid A --to-netuid B --amount ALPHA
   dtaod stake transfer --wallet NAME --to COLDKEY --hotkey HK --from-netuid A [--to-netuid B] --amount ALPHA
@@ -89,18 +82,17 @@ than give less than the quote's minimum (--tolerance, default 0.5%; --partial fi
 limit allows instead), and waits for its receipt (--wait 30s; --no-wait). Exit code 0 when the
 order ran, 1 when it was refused or failed, 3 when it was still pending at the end of the wait.
 HK and COLDKEY are key names of the keystore or addresses.
-`)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	switch args[0] {
-	case "add", "remove", "move", "transfer", "swap":
-		return stakeTrade(args[0], args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "dtaod stake: unknown command %q (want add, remove, move, transfer or swap)\n", args[0])
-	return exitUsage
+`
+
+// stakeCmd is `dtaod stake add|remove|move|transfer|swap`.
+func stakeCmd(args []string, stdout, stderr io.Writer) int {
+	return dispatch("stake", stakeUsage, []subcommand{
+		{"add", stakeVerb("add")},
+		{"remove", stakeVerb("remove")},
+		{"move", stakeVerb("move")},
+		{"transfer", stakeVerb("transfer")},
+		{"swap", stakeVerb("swap")},
+	}, args, stdout, stderr)
 }
 
 // stakeTrade runs one stake command: build the order from the flags, quote it, confirm, sign,
@@ -299,33 +291,24 @@ func printOrder(w io.Writer, o *client.Order, base string) {
 	_ = tw.Flush()
 }
 
-// walletCmd is `dtaod wallet balance|transfer|faucet`.
-func walletCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || isHelp(args[0]) {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, `Usage:
-  dtaod wallet balance [NAME|ADDRESS]                      free TAO and stake, valued at spot and if sold
+// stakeVerb is stakeTrade for one verb of `dtaod stake`.
+func stakeVerb(verb string) func(args []string, stdout, stderr io.Writer) int {
+	return func(args []string, stdout, stderr io.Writer) int { return stakeTrade(verb, args, stdout, stderr) }
+}
+
+// walletUsage is `dtaod wallet -h`.
+const walletUsage = `  dtaod wallet balance [NAME|ADDRESS]                      free TAO and stake, valued at spot and if sold
   dtaod wallet transfer --wallet NAME --to ADDRESS --amount TAO [--yes]   send TAO
   dtaod wallet faucet [NAME|ADDRESS] --amount TAO          mint TAO on a dev chain (needs --admin-token)
-`)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	switch args[0] {
-	case "balance":
-		return walletBalance(args[1:], stdout, stderr)
-	case "transfer":
-		return walletTransfer(args[1:], stdout, stderr)
-	case "faucet":
-		return walletFaucet(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "dtaod wallet: unknown command %q (want balance, transfer or faucet)\n", args[0])
-	return exitUsage
+`
+
+// walletCmd is `dtaod wallet balance|transfer|faucet`.
+func walletCmd(args []string, stdout, stderr io.Writer) int {
+	return dispatch("wallet", walletUsage, []subcommand{
+		{"balance", walletBalance},
+		{"transfer", walletTransfer},
+		{"faucet", walletFaucet},
+	}, args, stdout, stderr)
 }
 
 func walletTransfer(args []string, stdout, stderr io.Writer) int {

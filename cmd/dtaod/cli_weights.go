@@ -11,35 +11,29 @@ import (
 	"github.com/dtaod/dtaod/pools"
 )
 
-// weightsCmd is `dtaod weights set`.
-func weightsCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || isHelp(args[0]) {
-		w := stderr
-		if len(args) > 0 {
-			w = stdout
-		}
-		fmt.Fprint(w, `Usage:
-  dtaod weights set --wallet HOTKEYNAME --netuid N UID=WEIGHT ...
+// weightsUsage is `dtaod weights -h`.
+const weightsUsage = `  dtaod weights set --wallet HOTKEYNAME --netuid N UID=WEIGHT ...
 
 Sets a validator's weights on a subnet, signed by the hotkey's key (HOTKEYNAME in the keystore):
 each UID=WEIGHT gives a neuron's uid a weight from 0 to 65535 (the chain scales them so the
 largest is 65535), e.g. 4=65535 5=32768. Waits for the receipt (--wait 30s; --no-wait).
-`)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	if args[0] != "set" {
-		fmt.Fprintf(stderr, "dtaod weights: unknown command %q (want set)\n", args[0])
-		return exitUsage
-	}
+`
+
+// weightsCmd is `dtaod weights set`.
+func weightsCmd(args []string, stdout, stderr io.Writer) int {
+	return dispatch("weights", weightsUsage, []subcommand{
+		{"set", weightsSet},
+	}, args, stdout, stderr)
+}
+
+// weightsSet is `dtaod weights set`.
+func weightsSet(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dtaod weights set", "--wallet HOTKEYNAME --netuid N UID=WEIGHT ... [flags]", stdout, stderr)
 	var wf waitFlags
 	wallet := c.fs.String("wallet", "", "the key `name` of the hotkey that signs")
 	netuid := c.fs.String("netuid", "", "the subnet")
 	wf.register(c.fs, false)
-	pos, code, ok := c.parse(args[1:], -1)
+	pos, code, ok := c.parse(args, -1)
 	if !ok {
 		return code
 	}
