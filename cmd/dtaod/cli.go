@@ -168,6 +168,17 @@ func (c *cli) context() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// connect is what every command that talks to the server starts with: the client and the
+// command's context (call cancel when done). An error is a bad --url, a usage error.
+func (c *cli) connect() (*client.Client, context.Context, context.CancelFunc, error) {
+	cl, err := c.client()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := c.context()
+	return cl, ctx, cancel, nil
+}
+
 // printJSON writes v as indented JSON on stdout.
 func (c *cli) printJSON(v any) {
 	enc := json.NewEncoder(c.stdout)

@@ -35,11 +35,10 @@ func subnetsList(args []string, stdout, stderr io.Writer) int {
 	if _, code, ok := c.parse(args, 0); !ok {
 		return code
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	subnets, block, err := cl.Subnets(ctx)
 	if err != nil {
@@ -80,11 +79,10 @@ func subnetsShow(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	s, err := cl.Subnet(ctx, netuid)
 	if err != nil {
@@ -176,11 +174,10 @@ you want to receive. --tolerance is a percentage (0.5%) or a fraction (0.005).
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	q, err := cl.Quote(ctx, req)
 	if err != nil {
@@ -245,11 +242,10 @@ func walletBalance(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	acct, err := cl.Account(ctx, addr)
 	if err != nil {

@@ -176,11 +176,10 @@ func stakeTrade(sub string, args []string, stdout, stderr io.Writer) int {
 		return c.fail(err)
 	}
 	o.Coldkey = key.Address()
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 
 	// A move within one subnet swaps nothing: there is no price to protect, so no quote.
@@ -340,11 +339,10 @@ func walletTransfer(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	fmt.Fprintf(c.info(), "send %s from %s to %s\n", dtaod.TAO(amt).String()+" TAO", key.Address(), dest)
 	if !wf.yes && !c.confirm("Proceed?") {
@@ -384,11 +382,10 @@ func walletFaucet(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	acc, err := cl.Faucet(ctx, addr, dtaod.TAO(amt))
 	if err != nil {

@@ -52,11 +52,10 @@ func weightsSet(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	cl, err := c.client()
+	cl, ctx, cancel, err := c.connect()
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := c.context()
 	defer cancel()
 	o := &pools.Order{Kind: pools.SetWeights, Hotkey: key.Address(), NetUID: dtaod.NetUID(n), Weights: weights}
 	return c.sendOrder(ctx, cl, key, o, wf.duration(), nil)
